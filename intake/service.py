@@ -1,0 +1,132 @@
+"""`intake serve`: SMTP listener, HTTP server, triage workers and sender in one asyncio process.
+
+Shutdown on SIGINT/SIGTERM stops accepting first (SMTP and HTTP listeners close), then lets
+workers finish the message in hand and gives back unstarted leases, then stops the sender
+after its in-flight deliveries. Whatever is interrupted is still pending in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
+
+from aiohttp import web
+
+from channels.email import InboundHandler, SmtpSender, make_smtp
+from intake.errors import ConfigError
+from intake.http import make_app
+from intake.pipeline import Pipeline
+from intake.profiles import load_profile
+from intake.receive import Receiver
+from intake.sender import Sender, Transport
+from intake.settings import Settings, parse_host_port
+from intake.worker import Workers
+from storage.db import Database, default_url
+from storage.migrate import upgrade
+
+log = logging.getLogger("intake.serve")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Service:
+    """Everything `intake serve` runs, started and stopped in the right order."""
+
+    def __init__(self, settings: Settings, policy: str | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.profile = load_profile(policy or settings.policy)
+        self.clock = clock
+        self.db = Database(settings.db_url or default_url())
+        self._smtp_server: asyncio.base_events.Server | None = None
+        self._http_runner: web.AppRunner | None = None
+        self.workers: Workers | None = None
+        self.sender: Sender | None = None
+
+    def _transports(self) -> dict[str, Transport]:
+        transports: dict[str, Transport] = {}
+        if self.settings.smtp_relay:
+            host, port = parse_host_port(self.settings.smtp_relay, "INTAKE_SMTP_RELAY")
+            transports["email"] = SmtpSender(host, port, self.settings.mail_from)
+        else:
+            log.info("email replies: INTAKE_SMTP_RELAY is not set, so replies are kept in the "
+                     "outbox and not sent")
+        for name, present in (
+            ("slack", self.settings.slack_bot_token is not None),
+            ("telegram", self.settings.telegram_bot_token is not None),
+            ("facebook", self.settings.facebook_page_token is not None),
+        ):
+            if not present:
+                log.info("%s channel: skipped (no settings)", name)
+        return transports
+
+    async def start(self) -> None:
+        await asyncio.to_thread(upgrade, self.db.engine)
+        mail_domain = parseaddr(self.settings.mail_from)[1].rpartition("@")[2] or "localhost"
+        pipeline = Pipeline(self.db, self.profile, mail_domain=mail_domain, clock=self.clock,
+                            give_up_after=timedelta(hours=self.settings.outbox_give_up_hours))
+        self.workers = Workers(pipeline, count=self.settings.workers,
+                               lease=timedelta(seconds=self.settings.lease_seconds),
+                               max_attempts=self.settings.max_attempts,
+                               poll_seconds=self.settings.worker_poll_seconds, clock=self.clock)
+        self.sender = Sender(self.db, self._transports(), clock=self.clock)
+        receiver = Receiver(self.db, clock=self.clock, wake=self.workers.wake)
+        own = frozenset({parseaddr(self.settings.mail_from)[1].lower()})
+        handler = InboundHandler(receiver, self.settings.inbox(), own, clock=self.clock)
+        host, port = parse_host_port(self.settings.smtp_listen, "INTAKE_SMTP_LISTEN")
+        loop = asyncio.get_running_loop()
+        try:
+            self._smtp_server = await loop.create_server(
+                lambda: make_smtp(handler, self.settings.max_message_bytes), host, port)
+        except OSError as exc:
+            raise ConfigError(f"INTAKE_SMTP_LISTEN {host}:{port}: cannot listen: {exc}") from exc
+        log.info("SMTP listening on %s:%s for %s", host, port, ", ".join(sorted(handler.inbox)))
+        http_host, http_port = parse_host_port(self.settings.http_listen, "INTAKE_HTTP_LISTEN")
+        self._http_runner = web.AppRunner(make_app(self.db), access_log=None)
+        await self._http_runner.setup()
+        try:
+            await web.TCPSite(self._http_runner, http_host, http_port).start()
+        except OSError as exc:
+            raise ConfigError(f"INTAKE_HTTP_LISTEN {http_host}:{http_port}: cannot listen: "
+                              f"{exc}") from exc
+        log.info("HTTP listening on %s:%s", http_host, http_port)
+        self.workers.start()
+        self.sender.start()
+        self.workers.wake()
+        log.info("intake serving with policy %s (%s workers)", self.profile.name,
+                 self.settings.workers)
+
+    async def stop(self) -> None:
+        log.info("stopping: no new messages accepted; finishing work in hand")
+        if self._smtp_server is not None:
+            self._smtp_server.close()
+        if self._http_runner is not None:
+            await self._http_runner.cleanup()
+        if self.workers is not None:
+            await self.workers.stop()
+        if self.sender is not None:
+            await self.sender.stop()
+        if self._smtp_server is not None:
+            await asyncio.wait_for(self._smtp_server.wait_closed(), timeout=5)
+        self.db.dispose()
+        log.info("stopped cleanly")
+
+
+async def serve(settings: Settings, policy: str | None = None) -> None:
+    """Run until SIGINT or SIGTERM."""
+    service = Service(settings, policy)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await service.start()
+    try:
+        await stop.wait()
+    finally:
+        await service.stop()
