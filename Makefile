@@ -16,7 +16,8 @@ run: $(STAMP)
 	$(BIN)/intake serve
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	bash .ci/system-deps.sh
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
