@@ -10,7 +10,7 @@ as readable branches over profile data (never `if landlord == ...`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from models import Decision, DecisionKind, Flag, Officer, PolicyProfile, Route, StageName, Triage
@@ -45,9 +45,20 @@ def officer_for(profile: PolicyProfile, flags: frozenset[Flag], stage: StageName
     return Officer(o.name, o.title)
 
 
+INTENTS = {"formal_complaint": Route.COMPLAINT, "escalate": Route.ESCALATION}
+
+
 def decide(triage: Triage, profile: PolicyProfile, *, automated: str | None,
-           thread: ThreadedCase | None, today: date) -> Decision:
-    """Decide what to do with one triaged message."""
+           thread: ThreadedCase | None, today: date, intent: str | None = None) -> Decision:
+    """Decide what to do with one triaged message.
+
+    `intent` is an explicit choice the customer made on their channel (a "make it a formal
+    complaint" button, an /escalate command) about the case in `thread`; it outranks the
+    triage route, because the Code gives the customer that choice (1.3, 6.12).
+    """
+    if intent in INTENTS and thread is not None and not automated:
+        triage = replace(triage, route=INTENTS[intent], needs_review=False,
+                         reasons=(*triage.reasons, f"customer chose: {intent}"))
     route = triage.route
     flags = triage.flags
     urgent = bool(flags & {Flag.HEALTH_SAFETY, Flag.SAFEGUARDING})

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intake import deadlines, summary
+from intake import deadlines
 from intake.calendar import WorkingCalendar
 from intake.decide import ThreadedCase, decide
-from intake.replies import STAGE_LABELS, describe_period, render
+from intake.outgoing import Outgoing, StaffChannel
 from models import (
     Attachment,
     Channel,
@@ -27,14 +27,12 @@ from models import (
     DecisionKind,
     InboundMessage,
     Officer,
-    OutboundMessage,
     PolicyProfile,
     Route,
     StageName,
     Triage,
 )
 from storage import cases as case_store
-from storage import outbox as outbox_store
 from storage import queue
 from storage.db import Database, is_postgres
 from storage.refs import allocate_ref
@@ -100,7 +98,9 @@ class Pipeline:
 
     def __init__(self, db: Database, profile: PolicyProfile, *, mail_domain: str,
                  triage_fn: TriageFn | None = None, clock: Clock = utcnow,
-                 give_up_after: timedelta = timedelta(hours=48)) -> None:
+                 give_up_after: timedelta = timedelta(hours=48),
+                 staff: StaffChannel | None = None,
+                 chat_merge: timedelta = timedelta(minutes=10)) -> None:
         if triage_fn is None:
             from triage import triage_message
 
@@ -112,6 +112,8 @@ class Pipeline:
         self.clock = clock
         self.mail_domain = mail_domain
         self.give_up_after = give_up_after
+        self.outgoing = Outgoing(profile, mail_domain, give_up_after, staff)
+        self.chat_merge = chat_merge
         self._ref_pattern = re.compile(rf"\b{re.escape(profile.reference_prefix)}-\d{{4}}-\d{{5}}\b",
                                        re.IGNORECASE)
 
@@ -124,12 +126,16 @@ class Pipeline:
                 return None
             message = row_to_message(row)
             result = self.triage_fn(message, self.profile)
-            thread_row = self._thread(session, message)
+            intent, thread_row = self._intent(session, message)
+            if thread_row is None:
+                thread_row = self._thread(session, message, now)
             thread = self._threaded_view(session, thread_row) if thread_row else None
             today = self.calendar.local_date(now)
             decision = decide(result, self.profile, automated=message.automated, thread=thread,
-                              today=today)
+                              today=today, intent=intent)
             case, replies = self._apply(session, row, message, result, decision, thread_row, now)
+            self.outgoing.queue_card(session, row, message, result, decision, case,
+                                     created=thread_row is None and case is not None, now=now)
             row.state = queue.DONE
             row.lease_until = None
             row.processed_at = now
@@ -149,8 +155,22 @@ class Pipeline:
 
     # -- threading ---------------------------------------------------------------------------
 
-    def _thread(self, session: Session, message: InboundMessage) -> CaseRow | None:
-        """The case this message continues: our reference in the subject, or a reply header."""
+    def _intent(self, session: Session,
+                message: InboundMessage) -> tuple[str | None, CaseRow | None]:
+        """An explicit customer choice from the channel, honoured only on their own case."""
+        intent = message.metadata.get("intent")
+        if not isinstance(intent, dict):
+            return None, None
+        ref = str(intent.get("case_ref") or "")
+        case = case_store.find_by_ref(session, ref) if ref else None
+        address = self._address(message)
+        if case is None or not case_store.owns(session, case, message.channel.value, address):
+            return None, None
+        return str(intent.get("action") or ""), case
+
+    def _thread(self, session: Session, message: InboundMessage,
+                now: datetime) -> CaseRow | None:
+        """The case this message continues: our reference, a reply header, or a chat burst."""
         for source in (message.subject or "", message.text[:2000]):
             match = self._ref_pattern.search(source)
             if match:
@@ -164,6 +184,9 @@ class Pipeline:
                     session, message.channel.value, list(message.thread_ids))
             if found is not None:
                 return found
+        if message.conversation_id and not message.public:
+            return case_store.recent_case_for(session, message.channel.value,
+                                              message.conversation_id, now - self.chat_merge)
         return None
 
     def _threaded_view(self, session: Session, case: CaseRow) -> ThreadedCase:
@@ -235,7 +258,8 @@ class Pipeline:
                                  inbound_id=row.id)
         if decision.needs_staff:
             case.needs_staff = True
-        replies = self._queue_reply(session, row, message, result, decision, case, now)
+        replies = self.outgoing.queue_replies(session, row, message, result, decision, case, now,
+                                              self._address(message))
         return case, replies
 
     def _new_case(self, session: Session, message: InboundMessage, result: Triage,
@@ -258,77 +282,6 @@ class Pipeline:
     def _address(message: InboundMessage) -> str | None:
         """Where replies go on the customer's own channel."""
         return message.conversation_id or message.sender
-
-    # -- replies -----------------------------------------------------------------------------
-
-    def _queue_reply(self, session: Session, row: InboundRow, message: InboundMessage,
-                     result: Triage, decision: Decision, case: CaseRow, now: datetime) -> int:
-        template = decision.reply_template
-        recipient = self._address(message)
-        if template is None or not recipient:
-            return 0
-        if message.public:
-            template = "public_reply"
-        body = render(template, self.profile, **self._context(message, result, decision, case))
-        key = f"{decision.kind.value}:{row.id}"
-        sender_key = f"{message.channel.value}:{recipient.lower()}"
-        count = outbox_store.count_auto_reply(session, sender_key, now)
-        limit = self.profile.automation.max_auto_replies_per_sender_per_hour
-        state, note = outbox_store.PENDING, None
-        if count > limit:
-            state, note = outbox_store.SUPPRESSED, f"reply cap of {limit} per sender per hour reached"
-        references = tuple(dict.fromkeys((*message.thread_ids, message.external_id)))
-        subject = self._subject(message, case, decision)
-        outbound = OutboundMessage(
-            channel=message.channel, recipient=recipient, body=body, idempotency_key=key,
-            subject=subject, public=message.public, kind=template,
-            in_reply_to=message.external_id, references=references,
-            metadata={"case_ref": case.ref},
-        )
-        message_id = (outbox_store.message_id_for(key, self.mail_domain)
-                      if message.channel == Channel.EMAIL else None)
-        queued = outbox_store.enqueue(session, outbound, now, case_id=case.id, inbound_id=row.id,
-                                      give_up_after=self.give_up_after, message_id=message_id,
-                                      state=state, note=note)
-        if queued is not None:
-            case_store.add_event(session, case.id, now, "intake", "reply_queued",
-                                 note or f"{template} queued for {message.channel.value}",
-                                 {"outbox_id": queued.id, "template": template, "state": state},
-                                 inbound_id=row.id)
-        return 0 if queued is None or state != outbox_store.PENDING else 1
-
-    def _subject(self, message: InboundMessage, case: CaseRow, decision: Decision) -> str:
-        base = (message.subject or "").strip()
-        if not base:
-            base = {DecisionKind.OPEN_CASE: "Your complaint",
-                    DecisionKind.ESCALATE: "Your complaint review"}.get(decision.kind,
-                                                                        "Your message")
-        if case.ref.lower() not in base.lower():
-            base = f"{base} [{case.ref}]"
-        return base if base.lower().startswith("re:") else f"Re: {base}"
-
-    def _context(self, message: InboundMessage, result: Triage, decision: Decision,
-                 case: CaseRow) -> dict[str, Any]:
-        stage = case.stages[-1] if case.stages else None
-        respond = next((d for d in (stage.deadlines if stage else []) if d.kind == "respond"), None)
-        officer = decision.officer or Officer(case.officer_name or "Complaints Team",
-                                              case.officer_title or "Complaints Officer")
-        exclusion = self.profile.exclusion_for(decision.route)
-        name = (message.sender_name or "").strip()
-        greeting = name if name and "@" not in name and not message.public else "customer"
-        return {
-            "ref": case.ref,
-            "route": decision.route.value,
-            "greeting": greeting,
-            "understanding": summary.understanding(message.text, message.subject),
-            "outcome_sought": summary.outcome_sought(message.text),
-            "stage_label": STAGE_LABELS.get(case.current_stage or "", "Stage 1 (investigation)"),
-            "officer": officer,
-            "respond_by": respond.due.strftime("%A %d %B %Y") if respond else "",
-            "escalation_window": describe_period(self.profile.timescales.escalation_window),
-            "exclusion": exclusion,
-            "has_personal_data": bool(result.pii),
-        }
 
 
 def _specs_json(specs: list[deadlines.DeadlineSpec]) -> list[dict[str, Any]]:

@@ -136,3 +136,26 @@ def list_cases(session: Session, status: str | None = None, limit: int = 200) ->
     if status:
         query = query.where(CaseRow.status == status)
     return list(session.scalars(query))
+
+
+def owns(session: Session, case: CaseRow, channel: str, address: str | None) -> bool:
+    """Whether this channel address belongs to the customer who owns the case."""
+    if not address or case.customer_id is None:
+        return False
+    customer = session.scalar(
+        select(ChannelIdentityRow.customer_id).where(
+            ChannelIdentityRow.channel == channel,
+            ChannelIdentityRow.address == address.strip().lower()[:512],
+        )
+    )
+    return customer is not None and int(customer) == case.customer_id
+
+
+def recent_case_for(session: Session, channel: str, reply_to: str,
+                    since: datetime) -> CaseRow | None:
+    """The newest case opened on this conversation since `since` (chat bursts merge into it)."""
+    return session.scalar(
+        select(CaseRow).where(CaseRow.channel == channel, CaseRow.reply_to == reply_to,
+                              CaseRow.opened_at >= since)
+        .order_by(CaseRow.id.desc()).limit(1)
+    )
