@@ -49,7 +49,8 @@ INTENTS = {"formal_complaint": Route.COMPLAINT, "escalate": Route.ESCALATION}
 
 
 def decide(triage: Triage, profile: PolicyProfile, *, automated: str | None,
-           thread: ThreadedCase | None, today: date, intent: str | None = None) -> Decision:
+           thread: ThreadedCase | None, today: date, intent: str | None = None,
+           empty_text: bool = False) -> Decision:
     """Decide what to do with one triaged message.
 
     `intent` is an explicit choice the customer made on their channel (a "make it a formal
@@ -68,6 +69,11 @@ def decide(triage: Triage, profile: PolicyProfile, *, automated: str | None,
                         case_ref=thread.ref if thread else None)
     if thread is not None:
         return _threaded(triage, profile, thread, today, urgent)
+    if empty_text:
+        return Decision(DecisionKind.REVIEW, route,
+                        ("the message has no readable text (attachments only, or unreadable): "
+                         "staff to look at what was sent",),
+                        needs_staff=True, reply_template="received")
     if route == Route.COMPLAINT:
         return _open_case(triage, profile, ("triage: formal complaint",))
     if route == Route.ESCALATION:
@@ -147,6 +153,13 @@ def _threaded(triage: Triage, profile: PolicyProfile, thread: ThreadedCase, toda
                             (f"asks to escalate {thread.ref} before the stage 1 response: "
                              "added to the case for the officer",),
                             case_ref=thread.ref, needs_staff=True)
+    if thread.status == "closed" and thread.route == Route.COMPLAINT and route in (
+        Route.COMPLAINT, Route.DISSATISFACTION
+    ) and (thread.escalation_open_until is None or today <= thread.escalation_open_until):
+        return Decision(DecisionKind.THREAD_TO_CASE, route,
+                        (f"unhappy reply on closed case {thread.ref} within the escalation "
+                         "window: customer offered a stage 2 review",),
+                        case_ref=thread.ref, needs_staff=True, reply_template="escalation_offer")
     return Decision(DecisionKind.THREAD_TO_CASE, route,
                     (f"reply on case {thread.ref}: added to its history",),
                     case_ref=thread.ref, needs_staff=urgent or thread.status != "open")

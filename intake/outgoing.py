@@ -37,6 +37,12 @@ CARD_KINDS = {DecisionKind.OPEN_CASE, DecisionKind.DECLINE, DecisionKind.REVIEW,
               DecisionKind.ESCALATE}
 
 
+def suggest_public_reply(profile: PolicyProfile, *, has_personal_data: bool,
+                         ref: str | None = None) -> str:
+    """The public reply staff may post where Intake cannot (social-listening feeds)."""
+    return render("public_reply", profile, ref=ref, has_personal_data=has_personal_data)
+
+
 def redact_text(text: str, triage: Triage) -> str:
     """The text with every detected personal-data span replaced by its [TYPE] tag."""
     from triage.pii import redact
@@ -192,6 +198,9 @@ class Outgoing:
                 or decision.kind in CARD_KINDS):
             return
         payload = card_payload(session, row, message, result, decision, case, self.profile)
+        if message.public:
+            context = self._context(message, result, decision, case)
+            payload["suggested_public_reply"] = render("public_reply", self.profile, **context)
         outbound = OutboundMessage(
             channel=self.staff.channel, recipient=self.staff.destination,
             body=json.dumps(payload, ensure_ascii=False), idempotency_key=f"card:{row.id}",

@@ -132,7 +132,8 @@ class Pipeline:
             thread = self._threaded_view(session, thread_row) if thread_row else None
             today = self.calendar.local_date(now)
             decision = decide(result, self.profile, automated=message.automated, thread=thread,
-                              today=today, intent=intent)
+                              today=today, intent=intent,
+                              empty_text=not message.text.strip())
             case, replies = self._apply(session, row, message, result, decision, thread_row, now)
             self.outgoing.queue_card(session, row, message, result, decision, case,
                                      created=thread_row is None and case is not None, now=now)
@@ -228,7 +229,11 @@ class Pipeline:
                                  "; ".join(decision.reasons), detail, inbound_id=row.id)
             if decision.needs_staff:
                 case.needs_staff = True
-            return case, 0
+            if decision.reply_template is None:
+                return case, 0
+            replies = self.outgoing.queue_replies(session, row, message, result, decision, case,
+                                                  now, self._address(message))
+            return case, replies
         received = self.calendar.local_date(message.received_at)
         today = self.calendar.local_date(now)
         if kind == DecisionKind.OPEN_CASE:

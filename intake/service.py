@@ -8,6 +8,7 @@ after its in-flight deliveries. Whatever is interrupted is still pending in the 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
 from collections.abc import Callable
@@ -19,12 +20,15 @@ from aiohttp import web
 from channels.email import InboundHandler, SmtpSender, make_smtp
 from intake.errors import ConfigError
 from intake.http import make_app
+from intake.outgoing import StaffChannel
 from intake.pipeline import Pipeline
+from intake.plugins import CHANNEL_MODULES, ChannelContext, ChannelRuntime
 from intake.profiles import load_profile
 from intake.receive import Receiver
 from intake.sender import Sender, Transport
 from intake.settings import Settings, parse_host_port
 from intake.worker import Workers
+from models import Channel
 from storage.db import Database, default_url
 from storage.migrate import upgrade
 
@@ -48,35 +52,62 @@ class Service:
         self._http_runner: web.AppRunner | None = None
         self.workers: Workers | None = None
         self.sender: Sender | None = None
+        self.channels: list[ChannelRuntime] = []
 
-    def _transports(self) -> dict[str, Transport]:
-        transports: dict[str, Transport] = {}
+    def _email_transports(self) -> dict[str, Transport]:
         if self.settings.smtp_relay:
             host, port = parse_host_port(self.settings.smtp_relay, "INTAKE_SMTP_RELAY")
-            transports["email"] = SmtpSender(host, port, self.settings.mail_from)
-        else:
-            log.info("email replies: INTAKE_SMTP_RELAY is not set, so replies are kept in the "
-                     "outbox and not sent")
-        for name, present in (
-            ("slack", self.settings.slack_bot_token is not None),
-            ("telegram", self.settings.telegram_bot_token is not None),
-            ("facebook", self.settings.facebook_page_token is not None),
-        ):
-            if not present:
-                log.info("%s channel: skipped (no settings)", name)
-        return transports
+            return {"email": SmtpSender(host, port, self.settings.mail_from)}
+        log.info("email replies: INTAKE_SMTP_RELAY is not set, so replies are kept in the "
+                 "outbox and not sent")
+        return {}
+
+    def _load_channels(self, receiver: Receiver) -> list[ChannelRuntime]:
+        """Every chat/social channel whose settings are present; one log line per skipped one."""
+        ctx = ChannelContext(self.settings, self.profile, self.db, receiver, self.clock)
+        runtimes = []
+        for module_name in CHANNEL_MODULES:
+            short = module_name.rpartition(".")[2]
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name:
+                    raise
+                log.info("%s channel: not installed in this build", short)
+                continue
+            runtime = module.setup(ctx)
+            if runtime is None:
+                log.info("%s channel: skipped (no settings)", short)
+                continue
+            log.info("%s channel: enabled", runtime.name)
+            runtimes.append(runtime)
+        return runtimes
+
+    def _staff_channel(self) -> StaffChannel | None:
+        if self.settings.slack_bot_token and self.settings.slack_triage_channel:
+            return StaffChannel(Channel.SLACK, self.settings.slack_triage_channel)
+        if self.settings.slack_bot_token:
+            raise ConfigError("SLACK_TRIAGE_CHANNEL: required when SLACK_BOT_TOKEN is set "
+                              "(the channel id of the staff triage queue)")
+        return None
 
     async def start(self) -> None:
         await asyncio.to_thread(upgrade, self.db.engine)
         mail_domain = parseaddr(self.settings.mail_from)[1].rpartition("@")[2] or "localhost"
         pipeline = Pipeline(self.db, self.profile, mail_domain=mail_domain, clock=self.clock,
-                            give_up_after=timedelta(hours=self.settings.outbox_give_up_hours))
+                            give_up_after=timedelta(hours=self.settings.outbox_give_up_hours),
+                            staff=self._staff_channel(),
+                            chat_merge=timedelta(minutes=self.settings.chat_merge_minutes))
         self.workers = Workers(pipeline, count=self.settings.workers,
                                lease=timedelta(seconds=self.settings.lease_seconds),
                                max_attempts=self.settings.max_attempts,
                                poll_seconds=self.settings.worker_poll_seconds, clock=self.clock)
-        self.sender = Sender(self.db, self._transports(), clock=self.clock)
         receiver = Receiver(self.db, clock=self.clock, wake=self.workers.wake)
+        self.channels = self._load_channels(receiver)
+        transports = self._email_transports()
+        for runtime in self.channels:
+            transports.update(runtime.transports)
+        self.sender = Sender(self.db, transports, clock=self.clock)
         own = frozenset({parseaddr(self.settings.mail_from)[1].lower()})
         handler = InboundHandler(receiver, self.settings.inbox(), own, clock=self.clock)
         host, port = parse_host_port(self.settings.smtp_listen, "INTAKE_SMTP_LISTEN")
@@ -88,7 +119,8 @@ class Service:
             raise ConfigError(f"INTAKE_SMTP_LISTEN {host}:{port}: cannot listen: {exc}") from exc
         log.info("SMTP listening on %s:%s for %s", host, port, ", ".join(sorted(handler.inbox)))
         http_host, http_port = parse_host_port(self.settings.http_listen, "INTAKE_HTTP_LISTEN")
-        self._http_runner = web.AppRunner(make_app(self.db), access_log=None)
+        routes = [adder for runtime in self.channels for adder in runtime.routes]
+        self._http_runner = web.AppRunner(make_app(self.db, routes), access_log=None)
         await self._http_runner.setup()
         try:
             await web.TCPSite(self._http_runner, http_host, http_port).start()
@@ -98,6 +130,9 @@ class Service:
         log.info("HTTP listening on %s:%s", http_host, http_port)
         self.workers.start()
         self.sender.start()
+        for runtime in self.channels:
+            if runtime.start is not None:
+                await runtime.start()
         self.workers.wake()
         log.info("intake serving with policy %s (%s workers)", self.profile.name,
                  self.settings.workers)
@@ -106,6 +141,12 @@ class Service:
         log.info("stopping: no new messages accepted; finishing work in hand")
         if self._smtp_server is not None:
             self._smtp_server.close()
+        for runtime in reversed(self.channels):
+            if runtime.stop is not None:
+                try:
+                    await runtime.stop()
+                except Exception:
+                    log.exception("%s channel did not stop cleanly", runtime.name)
         if self._http_runner is not None:
             await self._http_runner.cleanup()
         if self.workers is not None:

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(default=120, ge=5, alias="INTAKE_LEASE_SECONDS")
     max_attempts: int = Field(default=5, ge=1, alias="INTAKE_MAX_ATTEMPTS")
     outbox_give_up_hours: float = Field(default=48.0, gt=0, alias="INTAKE_OUTBOX_GIVE_UP_HOURS")
+    chat_merge_minutes: float = Field(default=10.0, ge=0, alias="INTAKE_CHAT_MERGE_MINUTES")
     log_level: str = Field(default="INFO", alias="INTAKE_LOG_LEVEL")
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")

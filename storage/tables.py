@@ -273,3 +273,38 @@ class ReplyQuotaRow(Base):
     sender_key: Mapped[str] = mapped_column(String(512), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AttachmentRow(Base):
+    """A file a customer sent on a chat or social channel (email attachments stay in the raw
+    message), kept with the case and listed for staff."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(512))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    source_ref: Mapped[str | None] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ChannelRefRow(Base):
+    """A channel's own identifier tied to a case (a Slack card's ts, a Telegram message id, a
+    Facebook comment or Messenger PSID), so later events find their case."""
+
+    __tablename__ = "channel_refs"
+    __table_args__ = (
+        UniqueConstraint("channel", "kind", "value", name="uq_channel_refs_channel_kind_value"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(512))
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
