@@ -114,7 +114,8 @@ class SmtpSender:
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             temporary = all(400 <= code < 500 for code in codes)
-            raise DeliveryError(f"relay refused the recipient: {codes}", temporary=temporary) from exc
+            raise DeliveryError(f"relay refused the recipient: {codes}",
+                                temporary=temporary) from exc
         except smtplib.SMTPResponseException as exc:
             raise DeliveryError(f"relay answered {exc.smtp_code}",
                                 temporary=400 <= exc.smtp_code < 500) from exc

@@ -78,20 +78,21 @@ def decide(triage: Triage, profile: PolicyProfile, *, automated: str | None,
         return _open_case(triage, profile, ("triage: formal complaint",))
     if route == Route.ESCALATION:
         return Decision(DecisionKind.REVIEW, route,
-                        ("asks for a stage 2 review but names no case we can find: staff to match",),
+                        ("asks for a stage 2 review but names no case we can find: "
+                         "staff to match",),
                         needs_staff=True, reply_template="received")
-    if triage.needs_review:
-        if route in DECLINABLE or route == Route.DISSATISFACTION:
-            # Never decline, or settle for dissatisfaction, on a guess: a missed complaint is the
-            # Ombudsman's most common finding. Staff decide; the customer hears from us now.
-            return Decision(DecisionKind.REVIEW, route,
-                            (f"low confidence ({triage.confidence:.2f}) for {route.value}: "
-                             "staff to confirm before any decline",),
-                            needs_staff=True, reply_template="received")
+    if triage.needs_review and (route in DECLINABLE or route == Route.DISSATISFACTION):
+        # Never decline, or settle for dissatisfaction, on a guess: a missed complaint is the
+        # Ombudsman's most common finding. Staff decide; the customer hears from us now.
+        return Decision(DecisionKind.REVIEW, route,
+                        (f"low confidence ({triage.confidence:.2f}) for {route.value}: "
+                         "staff to confirm before any decline",),
+                        needs_staff=True, reply_template="received")
     if route == Route.DISSATISFACTION:
         return Decision(DecisionKind.RECORD_DISSATISFACTION, route,
                         (f"dissatisfaction to put right now, recorded as "
-                         f"'{profile.dissatisfaction_label}'; customer offered a formal complaint",),
+                         f"'{profile.dissatisfaction_label}'; customer offered a formal "
+                         "complaint",),
                         needs_staff=urgent, reply_template="dissatisfaction")
     exclusion = profile.exclusion_for(route)
     if exclusion is not None:
@@ -146,7 +147,8 @@ def _threaded(triage: Triage, profile: PolicyProfile, thread: ThreadedCase, toda
         if wants_review and stage_done and not within:
             return Decision(DecisionKind.THREAD_TO_CASE, route,
                             (f"escalation request after the window closed on "
-                             f"{thread.escalation_open_until}: staff to decide (no blanket refusals)",),
+                             f"{thread.escalation_open_until}: staff to decide "
+                             "(no blanket refusals)",),
                             case_ref=thread.ref, needs_staff=True)
         if wants_review:
             return Decision(DecisionKind.THREAD_TO_CASE, route,

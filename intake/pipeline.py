@@ -114,8 +114,8 @@ class Pipeline:
         self.give_up_after = give_up_after
         self.outgoing = Outgoing(profile, mail_domain, give_up_after, staff)
         self.chat_merge = chat_merge
-        self._ref_pattern = re.compile(rf"\b{re.escape(profile.reference_prefix)}-\d{{4}}-\d{{5}}\b",
-                                       re.IGNORECASE)
+        prefix = re.escape(profile.reference_prefix)
+        self._ref_pattern = re.compile(rf"\b{prefix}-\d{{4}}-\d{{5}}\b", re.IGNORECASE)
 
     def process(self, inbound_id: int) -> Outcome | None:
         """Process one leased message; None if another worker already finished it."""
@@ -222,8 +222,8 @@ class Pipeline:
         case = thread_row
         if case is None:
             case = self._new_case(session, message, result, decision, customer_id, now)
-            case_store.add_event(session, case.id, now, "intake", "opened", "; ".join(decision.reasons),
-                                 detail, inbound_id=row.id)
+            case_store.add_event(session, case.id, now, "intake", "opened",
+                                 "; ".join(decision.reasons), detail, inbound_id=row.id)
         elif kind == DecisionKind.THREAD_TO_CASE:
             case_store.add_event(session, case.id, now, "intake", "message_added",
                                  "; ".join(decision.reasons), detail, inbound_id=row.id)

@@ -55,7 +55,7 @@ class Receiver:
     def _same_content(self, inbound_id: int, digest: str) -> bool:
         with self.db.transaction() as session:
             meta = session.scalar(select(InboundRow.meta).where(InboundRow.id == inbound_id))
-        return bool(meta) and meta.get("sha256") == digest
+        return isinstance(meta, dict) and meta.get("sha256") == digest
 
     async def __call__(self, message: InboundMessage,
                        parse_error: str | None = None) -> queue.Stored:

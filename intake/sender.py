@@ -9,6 +9,7 @@ unreachable) back off with jitter; permanent ones and those past the give-up tim
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -101,10 +102,8 @@ class Sender:
                 log.info("%s replies kept in the outbox: no transport configured for their "
                          "channel (set INTAKE_SMTP_RELAY to send email)", held)
             self._event.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
 
     async def _deliver(self, row: outbox.Claimed) -> None:
         transport = self.transports[row.channel]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n{2,}")
-_GREETING = re.compile(r"^(dear|hi|hello|hiya|good (morning|afternoon|evening)|to whom)\b[^\n]*\n", re.I)
+_GREETING = re.compile(
+    r"^(dear|hi|hello|hiya|good (morning|afternoon|evening)|to whom)\b[^\n]*\n", re.I
+)
 _OUTCOME = re.compile(
     r"\b(i|we)\s+(would like|want|need|expect|am asking|are asking|demand|request)\b"
     r"|\bplease\s+(can|could|would)?\s*(you\s+)?(fix|sort|repair|send|arrange|refund|compensate|"

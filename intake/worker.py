@@ -9,6 +9,7 @@ stage and traceback; `intake requeue` brings it back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import traceback
 from collections.abc import Callable
@@ -62,10 +63,8 @@ class Workers:
                 continue
             if not ids:
                 self._event.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._event.wait(), timeout=self.poll_seconds)
-                except TimeoutError:
-                    pass
                 continue
             for inbound_id in ids:
                 if self._stopping:

@@ -88,8 +88,10 @@ def find_by_message_ids(session: Session, message_ids: list[str]) -> CaseRow | N
     if not ids:
         return None
     case_id = session.scalar(
-        select(OutboxRow.case_id).where(OutboxRow.message_id.in_(ids), OutboxRow.case_id.is_not(None))
-        .order_by(OutboxRow.id.desc()).limit(1)
+        select(OutboxRow.case_id)
+        .where(OutboxRow.message_id.in_(ids), OutboxRow.case_id.is_not(None))
+        .order_by(OutboxRow.id.desc())
+        .limit(1)
     )
     return session.get(CaseRow, case_id) if case_id is not None else None
 
