@@ -72,16 +72,22 @@ class Outgoing:
 
     def queue_replies(self, session: Session, row: InboundRow, message: InboundMessage,
                       result: Triage, decision: Decision, case: CaseRow, now: datetime,
-                      recipient: str | None) -> int:
+                      recipient: str | None, *, key: str | None = None,
+                      extra: dict[str, Any] | None = None, automatic: bool = True) -> int:
+        """Queue the decision's reply. Staff actions (intake.actions) pass their own `key`,
+        `extra` template context (an outcome, an extension reason) and `automatic=False`: a
+        reply a person chose to send is not counted against the automatic-reply cap."""
         template = decision.reply_template
         if template is None or not recipient:
             return 0
-        context = self._context(message, result, decision, case)
-        key = f"{decision.kind.value}:{row.id}"
-        sender_key = f"{message.channel.value}:{recipient.lower()}"
-        count = outbox_store.count_auto_reply(session, sender_key, now)
-        limit = self.profile.automation.max_auto_replies_per_sender_per_hour
-        capped = count > limit
+        context = {**self._context(message, result, decision, case), **(extra or {})}
+        key = key or f"{decision.kind.value}:{row.id}"
+        capped = False
+        if automatic:
+            sender_key = f"{message.channel.value}:{recipient.lower()}"
+            count = outbox_store.count_auto_reply(session, sender_key, now)
+            limit = self.profile.automation.max_auto_replies_per_sender_per_hour
+            capped = count > limit
         queued = 0
         if message.public:
             thread = str(message.metadata.get("thread_id") or message.conversation_id

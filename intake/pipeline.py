@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from intake import deadlines
+from intake.bounces import record_bounce
 from intake.calendar import WorkingCalendar
 from intake.decide import ThreadedCase, decide
 from intake.outgoing import Outgoing, StaffChannel
@@ -135,6 +136,7 @@ class Pipeline:
                               today=today, intent=intent,
                               empty_text=not message.text.strip())
             case, replies = self._apply(session, row, message, result, decision, thread_row, now)
+            record_bounce(session, row, message, now)  # a report on one of our replies
             self.outgoing.queue_card(session, row, message, result, decision, case,
                                      created=thread_row is None and case is not None, now=now)
             row.state = queue.DONE

@@ -61,13 +61,15 @@ class Sender:
 
     def __init__(self, db: Database, transports: dict[str, Transport], *,
                  clock: Callable[[], datetime], lease: timedelta = timedelta(minutes=5),
-                 poll_seconds: float = 0.5, concurrency: int = 8) -> None:
+                 poll_seconds: float = 0.5, concurrency: int = 8,
+                 retry_base_seconds: float = 5.0) -> None:
         self.db = db
         self.transports = transports
         self.clock = clock
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
+        self.retry_base_seconds = retry_base_seconds
         self._stopping = False
         self._event = asyncio.Event()
         self._loop = asyncio.get_running_loop()
@@ -112,13 +114,15 @@ class Sender:
         except DeliveryError as exc:
             state = await asyncio.to_thread(outbox.mark_failed, self.db, row.id, self.clock(),
                                             str(exc), exc.temporary,
-                                            getattr(exc, "retry_after", None))
+                                            getattr(exc, "retry_after", None),
+                                            self.retry_base_seconds)
             log.warning("outbox=%s channel=%s attempt=%s failed: %s -> %s", row.id, row.channel,
                         row.attempts, exc, state)
             return
         except Exception as exc:  # a bug in a transport must not kill the sender
             state = await asyncio.to_thread(outbox.mark_failed, self.db, row.id, self.clock(),
-                                            f"{type(exc).__name__}: {exc}", True, None)
+                                            f"{type(exc).__name__}: {exc}", True, None,
+                                            self.retry_base_seconds)
             log.exception("outbox=%s unexpected error -> %s", row.id, state)
             return
         now = self.clock()

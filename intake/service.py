@@ -28,7 +28,7 @@ from intake.receive import Receiver
 from intake.sender import Sender, Transport
 from intake.settings import Settings, parse_host_port
 from intake.worker import Workers
-from models import Channel
+from models import Channel, InboundMessage
 from storage.db import Database, default_url
 from storage.migrate import upgrade
 
@@ -91,8 +91,17 @@ class Service:
                               "(the channel id of the staff triage queue)")
         return None
 
+    def _warm_up(self) -> None:
+        """Load the triage models before listening, so the first customer does not wait."""
+        from triage import triage_message
+
+        probe = InboundMessage(channel=Channel.EMAIL, external_id="warm-up",
+                               received_at=self.clock(), text="warm up")
+        triage_message(probe, self.profile)
+
     async def start(self) -> None:
         await asyncio.to_thread(upgrade, self.db.engine)
+        await asyncio.to_thread(self._warm_up)
         mail_domain = parseaddr(self.settings.mail_from)[1].rpartition("@")[2] or "localhost"
         pipeline = Pipeline(self.db, self.profile, mail_domain=mail_domain, clock=self.clock,
                             give_up_after=timedelta(hours=self.settings.outbox_give_up_hours),
@@ -107,9 +116,12 @@ class Service:
         transports = self._email_transports()
         for runtime in self.channels:
             transports.update(runtime.transports)
-        self.sender = Sender(self.db, transports, clock=self.clock)
+        self.sender = Sender(self.db, transports, clock=self.clock,
+                             retry_base_seconds=self.settings.retry_base_seconds)
         own = frozenset({parseaddr(self.settings.mail_from)[1].lower()})
-        handler = InboundHandler(receiver, self.settings.inbox(), own, clock=self.clock)
+        handler = InboundHandler(receiver, self.settings.inbox(), own, clock=self.clock,
+                                 db=self.db,
+                                 max_attachment_bytes=self.settings.max_attachment_bytes)
         host, port = parse_host_port(self.settings.smtp_listen, "INTAKE_SMTP_LISTEN")
         loop = asyncio.get_running_loop()
         try:

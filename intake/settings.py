@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     mail_from: str = Field(default="complaints@localhost", alias="INTAKE_MAIL_FROM")
     inbox_addresses: str | None = Field(default=None, alias="INTAKE_INBOX_ADDRESSES")
     max_message_bytes: int = Field(default=25 * 1024 * 1024, alias="INTAKE_MAX_MESSAGE_BYTES")
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=0,
+                                      alias="INTAKE_MAX_ATTACHMENT_BYTES")
+    imap_url: str | None = Field(default=None, alias="INTAKE_IMAP_URL")
+    imap_password: SecretStr | None = Field(default=None, alias="INTAKE_IMAP_PASSWORD")
+    imap_processed_folder: str = Field(default="Intake/Processed",
+                                       alias="INTAKE_IMAP_PROCESSED_FOLDER")
+    imap_poll_seconds: float = Field(default=60.0, gt=0, alias="INTAKE_IMAP_POLL_SECONDS")
+    imap_idle: bool = Field(default=True, alias="INTAKE_IMAP_IDLE")
     http_listen: str = Field(default="127.0.0.1:8080", alias="INTAKE_HTTP_LISTEN")
     workers: int = Field(default=2, ge=1, le=64, alias="INTAKE_WORKERS")
     worker_poll_seconds: float = Field(default=0.2, gt=0, alias="INTAKE_WORKER_POLL_SECONDS")
@@ -38,6 +46,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1, alias="INTAKE_MAX_ATTEMPTS")
     outbox_give_up_hours: float = Field(default=48.0, gt=0, alias="INTAKE_OUTBOX_GIVE_UP_HOURS")
     chat_merge_minutes: float = Field(default=10.0, ge=0, alias="INTAKE_CHAT_MERGE_MINUTES")
+    retry_base_seconds: float = Field(default=5.0, gt=0, alias="INTAKE_RETRY_BASE_SECONDS")
     log_level: str = Field(default="INFO", alias="INTAKE_LOG_LEVEL")
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
@@ -45,9 +54,13 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_triage_channel: str | None = Field(default=None, alias="SLACK_TRIAGE_CHANNEL")
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
+    slack_digest_time: str = Field(default="08:30", alias="SLACK_DIGEST_TIME")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str | None = Field(default=None, alias="TELEGRAM_API_URL")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1,
+                                         alias="TELEGRAM_MAX_FILE_BYTES")
     facebook_app_secret: SecretStr | None = Field(default=None, alias="FACEBOOK_APP_SECRET")
     facebook_page_token: SecretStr | None = Field(default=None, alias="FACEBOOK_PAGE_TOKEN")
     facebook_verify_token: SecretStr | None = Field(default=None, alias="FACEBOOK_VERIFY_TOKEN")

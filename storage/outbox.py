@@ -152,7 +152,7 @@ def mark_sent(db: Database, row_id: int, now: datetime) -> None:
 
 
 def mark_failed(db: Database, row_id: int, now: datetime, error: str, temporary: bool,
-                retry_after: timedelta | None = None) -> str:
+                retry_after: timedelta | None = None, base_seconds: float = 5.0) -> str:
     """Back off a temporary failure; a permanent one, or one past give-up, is dead."""
     with db.transaction() as session:
         row = session.get(OutboxRow, row_id)
@@ -160,7 +160,8 @@ def mark_failed(db: Database, row_id: int, now: datetime, error: str, temporary:
             return "missing"
         row.last_error = error[-4000:]
         row.lease_until = None
-        delay = retry_after if retry_after is not None else backoff(row.attempts)
+        delay = retry_after if retry_after is not None else backoff(row.attempts,
+                                                                     base=base_seconds)
         if not temporary or now + delay > row.give_up_at:
             row.state = DEAD
         else:

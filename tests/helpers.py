@@ -104,6 +104,7 @@ class ServiceProcess:
             "INTAKE_HTTP_LISTEN": f"127.0.0.1:{self.http_port}",
             "INTAKE_WORKER_POLL_SECONDS": "0.1",
             "INTAKE_LEASE_SECONDS": "5",
+            "INTAKE_RETRY_BASE_SECONDS": "0.3",
         })
         if relay:
             self.env["INTAKE_SMTP_RELAY"] = relay
