@@ -246,3 +246,35 @@ def test_unknown_profile_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1 and "nonesuch" in result.stderr and "hos-2024" in result.stderr
 
 
+
+
+def test_two_services_share_one_postgresql_queue(tmp_path: Path, pg_cluster: Any,
+                                                 smtp_sink: SmtpSink) -> None:
+    """Many workers on many machines: two `intake serve` processes, one database."""
+    url = pg_cluster.create_database("shared_queue")
+    first = ServiceProcess(tmp_path, url, smtp_sink.address)
+    second = ServiceProcess(tmp_path, url, smtp_sink.address)
+    first.start()
+    second.start()
+    try:
+        total = 120
+
+        def one(i: int) -> None:
+            proc = first if i % 2 else second
+            send(proc.smtp_port, make_email(sender=f"s{i}@example.com",
+                                            body=f"{COMPLAINT} Flat {i}.",
+                                            message_id=f"<shared{i}@example.com>"))
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(one, range(total)))
+        assert wait_until(lambda: len(smtp_sink.raw) >= total, timeout=180, step=0.5)
+        time.sleep(2.0)
+        replies = smtp_sink.messages()
+        assert len(replies) == total
+        assert len({m["In-Reply-To"] for m in replies}) == total
+        refs = {re.search(r"CMP-\d{4}-\d{5}", m["Subject"]).group(0)  # type: ignore[union-attr]
+                for m in replies}
+        assert len(refs) == total  # references unique across processes
+    finally:
+        assert first.stop() == 0
+        assert second.stop() == 0
