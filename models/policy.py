@@ -7,9 +7,10 @@ with its name instead of silently falling back to a default.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.vocabulary import Flag, Route
 
@@ -104,6 +105,17 @@ class TriageSettings(_Strict):
     review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     account_ref_patterns: list[str] = Field(default_factory=list)
     health_safety_always_complaint: bool = False
+
+    @field_validator("account_ref_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        """A bad landlord regex must stop start-up, not fail later inside detection."""
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+        return patterns
 
 
 class Automation(_Strict):

@@ -193,3 +193,13 @@ def test_broken_profile_names_file_and_key(
     assert str(path) in message
     assert f"key '{key}'" in message
     assert problem in message
+
+
+def test_bad_account_ref_pattern_is_a_start_up_error(tmp_path: Path) -> None:
+    source = (CONFIG_DIR / "hos-2024.toml").read_text()
+    broken = tmp_path / "hos-2024.toml"
+    broken.write_text(source.replace("account_ref_patterns = []",
+                                     "account_ref_patterns = [\"TEN-(\"]"))
+    with pytest.raises(ConfigError) as info:
+        load_profile_file(broken)
+    assert "triage.account_ref_patterns" in str(info.value) and str(broken) in str(info.value)
