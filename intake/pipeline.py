@@ -188,6 +188,11 @@ class Pipeline:
             if found is not None:
                 return found
         if message.conversation_id and not message.public:
+            if is_postgres(self.db.engine):
+                # Two workers on one chat burst must not both open a case: serialise them on
+                # the conversation until the first one commits.
+                case_store.lock_conversation(session, message.channel.value,
+                                             message.conversation_id)
             return case_store.recent_case_for(session, message.channel.value,
                                               message.conversation_id, now - self.chat_merge)
         return None

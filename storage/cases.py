@@ -3,10 +3,11 @@ staff and scripts make (`intake cases list|show`)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -161,3 +162,10 @@ def recent_case_for(session: Session, channel: str, reply_to: str,
                               CaseRow.opened_at >= since)
         .order_by(CaseRow.id.desc()).limit(1)
     )
+
+
+def lock_conversation(session: Session, channel: str, conversation: str) -> None:
+    """PostgreSQL transaction-scoped advisory lock on one conversation."""
+    digest = hashlib.sha256(f"{channel}:{conversation}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -193,3 +193,27 @@ def test_references_unique_under_concurrency(db: Any) -> None:
         t.join()
     assert len(refs) == 120 and len(set(refs)) == 120
     assert sorted(refs)[-1] == "CMP-2026-00120"
+
+
+def test_chat_burst_processed_concurrently_becomes_one_case(db: Any) -> None:
+    receiver = Receiver(db, clock=Clock())
+    parts = ["hi, my heating has been broken for three weeks",
+             "engineer was booked twice and nobody came",
+             "i have a newborn baby and the flat is freezing",
+             "i want this fixed this week and someone to call me back",
+             "this is really not good enough"]
+    for i, part in enumerate(parts):
+        receiver.store(InboundMessage(channel=Channel.TELEGRAM, external_id=f"77:{i}",
+                                      received_at=NOW, text=part, sender="77",
+                                      sender_name="Amira", conversation_id="77"))
+    clock = Clock()
+    pipeline = Pipeline(db, load_profile(), mail_domain="localhost", clock=clock)
+    threads = [threading.Thread(target=drain, args=(pipeline, clock, timedelta(seconds=60)))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with db.transaction() as s:
+        assert len(s.scalars(select(CaseRow)).all()) == 1
+        assert {r.state for r in s.scalars(select(InboundRow))} == {"done"}
