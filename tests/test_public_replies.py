@@ -33,7 +33,8 @@ PERSONAL = ["Jade Thompson", "Mr Okafor", "07700 900321", "+44 161 496 0123", "M
 _ids = itertools.count()
 
 posts = st.lists(
-    st.one_of(st.sampled_from(WORDS), st.sampled_from(PERSONAL), st.sampled_from(["!!", "🙄", "."])),
+    st.one_of(st.sampled_from(WORDS), st.sampled_from(PERSONAL),
+              st.sampled_from(["!!", "🙄", "."])),
     min_size=4, max_size=40,
 ).map(" ".join)
 
