@@ -22,8 +22,8 @@ from intake.profiles import DEFAULT_PROFILE
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the model (default: INTAKE_MODEL_DIR, else triage/model/).")
 @click.option("--seed", type=int, default=13, show_default=True, help="Random seed.")
-@click.option("--kind", type=click.Choice(["lr", "svm"]), default="lr", show_default=True,
-              help="Route classifier: calibrated logistic regression or linear SVM.")
+@click.option("--kind", type=click.Choice(["svm", "lr"]), default="svm", show_default=True,
+              help="Route classifier: calibrated linear SVM or logistic regression.")
 @click.option("--no-holdout", is_flag=True,
               help="Train on every line, including the held-out 20 %.")
 @click.option("--include-feedback", is_flag=True,
