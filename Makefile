@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 train: $(STAMP)
-	$(BIN)/intake train triage/data/train/*.jsonl
+	$(BIN)/intake train triage/data/labelled/*.jsonl
 
 bench: $(STAMP)
 	$(BIN)/python bench/triage.py

@@ -1,0 +1,86 @@
+"""Turn a parsed message into the text the statistical models read.
+
+One string per message: lemmas in order (numbers, emails, links and @handles replaced by
+placeholders so the model learns "a phone number was given", not the number), followed by one
+token per rule phrase that fired (`rule_legal_claim`, ...) and the channel. The word "complaint"
+and its forms are removed: the Code says the word need not be used and must not decide the
+route (1.3), so the model has to learn from what the resident describes instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from triage.rules import RuleHit
+
+# Forms of "complain" never reach the model (policy-facts 1.3: the word does not decide).
+MASKED_LEMMAS: frozenset[str] = frozenset(
+    {"complaint", "complain", "complaints", "complained", "complaining", "complainant"}
+)
+_EMAIL = re.compile(r"^[\w.+\-]+@[\w\-]+\.[\w.\-]+$")
+_HANDLE = re.compile(r"^@\w+$")
+_URL = re.compile(r"^(?:https?://|www\.)", re.I)
+_HASHTAG = re.compile(r"^#\w+$")
+
+
+# Model form of each word form (depends on the form alone), cached for the hot path.
+_FORMS: dict[int, str | None] = {}
+_MISSING = "\x00missing"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFeatures:
+    """The model input for one message, with the rule hits kept for the reasons."""
+
+    text: str
+    hits: tuple[RuleHit, ...]
+
+
+def _token_form(lemma: str, text: str, like_num: bool) -> str | None:
+    if lemma in MASKED_LEMMAS or text.lower() in MASKED_LEMMAS:
+        return None
+    if _EMAIL.match(text):
+        return "<email>"
+    if _URL.match(text):
+        return "<url>"
+    if _HANDLE.match(text):
+        return "<handle>"
+    if _HASHTAG.match(text):
+        return text.lower()
+    if like_num or any(ch.isdigit() for ch in text):
+        return "<num>"
+    return lemma or text.lower()
+
+
+def model_text(doc: Doc, hits: list[RuleHit], channel: str, public: bool,
+               subject: str | None = None, extra: list[str] | None = None) -> str:
+    """The single string the route and flag models read (see module docstring)."""
+    words: list[str] = []
+    if subject:
+        words.append("<subject>")
+        for raw in re.findall(r"[\w'@#./+\-]+", subject.lower()):
+            form = _token_form(raw, raw, raw.isdigit())
+            if form:
+                words.append(form)
+        words.append("</subject>")
+    cache = _FORMS
+    for token in doc:
+        form = cache.get(token.orth, _MISSING)
+        if form is _MISSING:
+            if token.is_space or (token.is_punct and token.text not in ("?", "!")):
+                form = None
+            else:
+                form = _token_form(token.lemma_, token.text, token.like_num)
+            if len(cache) < 500_000:
+                cache[token.orth] = form
+        if form:
+            words.append(form)
+    words.extend(f"rule_{hit.group}" for hit in hits)
+    words.extend(extra or ())
+    words.append(f"channel_{channel}")
+    if public:
+        words.append("channel_public")
+    return " ".join(words)

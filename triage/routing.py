@@ -1,0 +1,105 @@
+"""Choose the content route from the model's probabilities, or from the rules alone.
+
+The model's calibrated probability is the confidence. Reasons name the model's score, the
+runner-up, the words that pushed hardest towards the chosen route, and the rule phrases of
+that route's vocabulary, in words a complaints officer reads at a glance. When no model is
+shipped the rules decide with a fixed order of precedence and a modest confidence, so staff
+review everything until a model is trained.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from models.vocabulary import Route
+from triage.rules import RuleHit, phrases_of
+from triage.vocab import ALL_GROUPS
+
+_GROUP_MEANING = {group.name: group.meaning for group in ALL_GROUPS}
+# Which rule vocabularies support which route, for the reasons.
+ROUTE_EVIDENCE: dict[Route, tuple[str, ...]] = {
+    Route.COMPLAINT: ("formal", "legal_threat"),
+    Route.DISSATISFACTION: ("minor",),
+    Route.SERVICE_REQUEST: ("request",),
+    Route.ASB: ("asb",),
+    Route.LEGAL: ("legal_claim",),
+    Route.ESCALATION: ("escalation",),
+    Route.COMPLIMENT: ("compliment",),
+    Route.COMMENT: (),
+    Route.OTHER: ("other",),
+    Route.OUT_OF_TIME: (),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RouteChoice:
+    """The content route, its confidence, all scores and the reasons."""
+
+    route: Route
+    confidence: float
+    scores: dict[str, float] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+
+
+def label(route: Route) -> str:
+    """A route as staff say it ("service request", not "service_request")."""
+    return route.value.replace("_", " ")
+
+
+def rule_reasons(route: Route, hits: tuple[RuleHit, ...]) -> list[str]:
+    """'rule fired: <meaning> ('phrase', 'phrase')' for each vocabulary backing `route`."""
+    out: list[str] = []
+    for group in ROUTE_EVIDENCE[route]:
+        quoted = phrases_of(list(hits), group)
+        if quoted:
+            phrases = ", ".join(f"'{p}'" for p in quoted)
+            out.append(f"rule fired: {_GROUP_MEANING[group]} ({phrases})")
+    return out
+
+
+def rules_only(hits: tuple[RuleHit, ...]) -> RouteChoice:
+    """Fallback without a model: precedence legal > escalation > other > ASB > compliment >
+    dissatisfaction > complaint > service request > comment."""
+    count = Counter(hit.group for hit in hits)
+    if count["legal_claim"]:
+        route = Route.LEGAL
+    elif count["escalation"] >= 2:
+        route = Route.ESCALATION
+    elif count["other"] and not (count["request"] or count["formal"]):
+        route = Route.OTHER
+    elif count["asb"] >= 2 and count["formal"] < 2:
+        route = Route.ASB
+    elif count["compliment"] and not count["formal"]:
+        route = Route.COMPLIMENT
+    elif count["minor"]:
+        route = Route.DISSATISFACTION
+    elif count["formal"] >= 2 or count["legal_threat"]:
+        route = Route.COMPLAINT
+    elif count["request"]:
+        route = Route.SERVICE_REQUEST
+    else:
+        route = Route.COMMENT
+    reasons = [f"{label(route)}: no trained model installed, decided by rules only"]
+    reasons.extend(rule_reasons(route, hits))
+    return RouteChoice(route, 0.5, {route.value: 0.5}, tuple(reasons))
+
+
+def from_model(
+    probabilities: dict[Route, float],
+    hits: tuple[RuleHit, ...],
+    top_words: list[str],
+    version: str,
+) -> RouteChoice:
+    """The most probable route, with the model's evidence and the supporting rules."""
+    ranked = sorted(probabilities.items(), key=lambda kv: -kv[1])
+    route, score = ranked[0]
+    reasons = [f"{label(route)}: model {version} score {score:.2f}"
+               + (f" (next: {label(ranked[1][0])} {ranked[1][1]:.2f})" if len(ranked) > 1 else "")]
+    words = [w for w in top_words if not w.startswith(("rule_", "channel_", "<"))]
+    if words:
+        reasons.append("words that point to " + label(route) + ": "
+                       + ", ".join(f"'{w}'" for w in words))
+    reasons.extend(rule_reasons(route, hits))
+    scores = {r.value: round(float(p), 4) for r, p in ranked}
+    return RouteChoice(route, float(score), scores, tuple(reasons))
