@@ -69,34 +69,62 @@ def _read_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
 @main.command("triage")
 @click.argument("file", type=click.File("r", encoding="utf-8"), required=False)
 @click.option("--policy", default=None, help=POLICY_HELP)
-def triage_cmd(file: TextIO | None, policy: str | None) -> None:
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 10_000),
+              help="Messages triaged together (faster; output order is always input order).")
+def triage_cmd(file: TextIO | None, policy: str | None, batch_size: int) -> None:
     """Batch triage JSON Lines from FILE (or stdin) to stdout; never opens cases or sends."""
     from tqdm import tqdm
 
-    from intake.batch import parse_line
+    from intake.batch import InputLine, parse_line
     from intake.profiles import load_profile
     from intake.settings import load_settings
     from triage import triage_message
+    from triage.api import triage_batch
 
     profile = load_profile(policy or load_settings().policy)
-    stream = file or sys.stdin
     failures = 0
     out = sys.stdout
-    for number, raw in tqdm(_read_lines(stream), desc="triage", unit="msg", disable=None,
-                            file=sys.stderr):
+
+    def flush(batch: list[InputLine]) -> int:
+        """Triage a batch; if the batch fails, fall back to one at a time to find the culprit."""
+        if not batch:
+            return 0
         try:
-            line = parse_line(raw, number)
-            result = triage_message(line.message, profile)
+            results = triage_batch([line.message for line in batch], profile)
+        except Exception:
+            results = []
+        if len(results) != len(batch):
+            errors = 0
+            for line in batch:
+                try:
+                    result = triage_message(line.message, profile)
+                except Exception as exc:  # one bad message must not stop the batch
+                    errors += 1
+                    click.echo(f"error: {line.ident}: triage failed: {type(exc).__name__}: {exc}",
+                               err=True)
+                    continue
+                out.write(json.dumps(result.as_json(line.ident), ensure_ascii=False) + "\n")
+            return errors
+        for line, result in zip(batch, results, strict=True):
+            out.write(json.dumps(result.as_json(line.ident), ensure_ascii=False) + "\n")
+        return 0
+
+    batch: list[InputLine] = []
+    for number, raw in tqdm(_read_lines(file or sys.stdin), desc="triage", unit="msg",
+                            disable=None, file=sys.stderr):
+        try:
+            batch.append(parse_line(raw, number))
         except IntakeError as exc:
+            # Earlier good lines are written first, so output stays in input order.
+            failures += flush(batch)
+            batch = []
             failures += 1
             click.echo(f"error: {exc}", err=True)
             continue
-        except Exception as exc:  # one bad message must not stop the batch
-            failures += 1
-            click.echo(f"error: line {number}: triage failed: {type(exc).__name__}: {exc}",
-                       err=True)
-            continue
-        out.write(json.dumps(result.as_json(line.ident), ensure_ascii=False) + "\n")
+        if len(batch) >= batch_size:
+            failures += flush(batch)
+            batch = []
+    failures += flush(batch)
     out.flush()
     if failures:
         click.echo(f"{failures} line(s) failed; see the error lines above", err=True)
