@@ -110,7 +110,8 @@ def triage_with(
         probabilities = {r: float(route_proba[row, i]) for i, r in enumerate(model.route_labels)}
         best = max(probabilities, key=lambda r: probabilities[r])
         top = model.top_route_features(matrix[row], best)
-        choice = from_model(probabilities, analysis.hits, top, model.version)
+        choice = from_model(probabilities, analysis.hits, top, model.version,
+                            profile.triage.complaint_margin)
         flag_scores = {flag: float(scores[row]) for flag, scores in flag_proba.items()}
         results.append(_assemble(item, analysis, choice, flag_scores, model, profile))
     return results

@@ -85,17 +85,38 @@ def rules_only(hits: tuple[RuleHit, ...]) -> RouteChoice:
     return RouteChoice(route, 0.5, {route.value: 0.5}, tuple(reasons))
 
 
+# Routes where choosing them over a close "complaint" risks the Ombudsman's most common finding,
+# a complaint not recognised (Code 1.2/1.3).
+_SOFTER_THAN_COMPLAINT = {Route.DISSATISFACTION, Route.SERVICE_REQUEST, Route.COMMENT,
+                          Route.COMPLIMENT}
+
+
 def from_model(
     probabilities: dict[Route, float],
     hits: tuple[RuleHit, ...],
     top_words: list[str],
     version: str,
+    complaint_margin: float = 0.0,
 ) -> RouteChoice:
-    """The most probable route, with the model's evidence and the supporting rules."""
+    """The most probable route, with the model's evidence and the supporting rules.
+
+    With `complaint_margin` m > 0, a softer route wins over complaint only when complaint's
+    probability is below m times its own: a missed complaint costs more than a review.
+    """
     ranked = sorted(probabilities.items(), key=lambda kv: -kv[1])
     route, score = ranked[0]
+    close_call = ""
+    complaint = probabilities.get(Route.COMPLAINT, 0.0)
+    if (complaint_margin > 0 and route in _SOFTER_THAN_COMPLAINT
+            and complaint >= complaint_margin * score):
+        close_call = (f"close call: {label(route)} {score:.2f} vs complaint {complaint:.2f}; "
+                      "treated as a complaint because a missed complaint costs more")
+        ranked = [(Route.COMPLAINT, complaint)] + [kv for kv in ranked if kv[0] != Route.COMPLAINT]
+        route, score = ranked[0]
     reasons = [f"{label(route)}: model {version} score {score:.2f}"
                + (f" (next: {label(ranked[1][0])} {ranked[1][1]:.2f})" if len(ranked) > 1 else "")]
+    if close_call:
+        reasons.append(close_call)
     words = [w for w in top_words if not w.startswith(("rule_", "channel_", "<"))]
     if words:
         reasons.append("words that point to " + label(route) + ": "
