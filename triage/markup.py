@@ -20,7 +20,7 @@ _MARK = re.compile(r"\[\[([A-Z_]+):(.+?)\]\]", re.DOTALL)
 
 
 class MarkupError(ValueError):
-    """A markup line that cannot become a labelled line; the message names the id and the problem."""
+    """A markup line that cannot become a labelled line; the message names id and problem."""
 
 
 def strip_markup(marked: str) -> tuple[str, list[dict[str, Any]]]:
