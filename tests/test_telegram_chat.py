@@ -8,7 +8,6 @@ import asyncio
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.tables import CaseEventRow
 from tests.fakes.telegram_api import FakeBotApi, user
+from tests.fakes.telegram_fixtures import db, fake  # noqa: F401 (pytest fixtures)
 from tests.fakes.telegram_harness import Harness, running
 
 COMPLAINT = ("I want to make a formal complaint. The damp and mould in my son's bedroom has been "
@@ -29,23 +29,6 @@ DISSATISFIED = ("I'm not happy that the repairs man didn't turn up this morning,
                 "off work for it. Can you rebook it please?")
 ASB = "My neighbour plays loud music every night until 3am and shouts abuse at me."
 REF = re.compile(r"CMP-\d{4}-\d{5}")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotApi]:
-    server = FakeBotApi(max_poll_wait=0.3)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    """SQLite for the conversation tests; `both_db` where our own SQL runs (both backends)."""
-    database = Database(f"sqlite:///{tmp_path / 'intake.sqlite3'}")
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

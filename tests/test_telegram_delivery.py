@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,29 +17,13 @@ from intake.sender import Sender
 from models import Channel, OutboundMessage
 from storage import outbox
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.tables import OutboxRow
 from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.telegram_fixtures import db, fake  # noqa: F401 (pytest fixtures)
 from tests.fakes.telegram_harness import running
 from tests.pg import free_port
 
 CHAT = 555000111
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotApi]:
-    server = FakeBotApi(max_poll_wait=0.3)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'intake.sqlite3'}")
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 def queue_reply(db: Database, body: str, kind: str = "acknowledgement",

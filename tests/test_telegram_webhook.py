@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,8 +19,8 @@ from intake.plugins import ChannelContext
 from intake.profiles import load_profile
 from intake.receive import Receiver
 from storage.db import Database
-from storage.migrate import upgrade
 from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.telegram_fixtures import db, fake  # noqa: F401 (pytest fixtures)
 from tests.fakes.telegram_harness import Harness, make_settings, running, utcnow
 from tests.pg import free_port
 
@@ -29,22 +28,6 @@ SECRET = "s3cret-Token_for-webhooks"
 HOOK = "https://intake.example.org/telegram/webhook"
 COMPLAINT = ("I want to make a formal complaint about the missed repair appointments for my "
              "leaking bathroom ceiling.")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotApi]:
-    server = FakeBotApi(max_poll_wait=0.3)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'intake.sqlite3'}")
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 @asynccontextmanager

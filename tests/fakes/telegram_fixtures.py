@@ -1,0 +1,32 @@
+"""Fixtures shared by the Telegram tests: a running fake Bot API and a migrated SQLite database.
+
+Imported by name into each Telegram test module (pytest collects fixtures from module globals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+from storage.migrate import upgrade
+from tests.fakes.telegram_api import FakeBotApi
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApi]:
+    server = FakeBotApi(max_poll_wait=0.3)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    """SQLite for the conversation tests; the pipeline tests cover both backends."""
+    database = Database(f"sqlite:///{tmp_path / 'intake.sqlite3'}")
+    upgrade(database.engine)
+    yield database
+    database.dispose()
