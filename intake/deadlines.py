@@ -29,29 +29,30 @@ def add_period(cal: WorkingCalendar, start: date, period: Period) -> date:
     return add_months(start, period.amount)
 
 
-def stage1(profile: PolicyProfile, cal: WorkingCalendar, received: date,
-           acknowledged: date) -> list[DeadlineSpec]:
+def _stage(cal: WorkingCalendar, received: date, acknowledged: date, acknowledge_wd: int,
+           respond_wd: int, respond_from: str) -> list[DeadlineSpec]:
     """Acknowledge within N working days of receipt; respond within M of ack (or receipt)."""
-    t = profile.timescales
-    respond_start = acknowledged if t.stage1_respond_from == "acknowledgement" else received
+    respond_start = acknowledged if respond_from == "acknowledgement" else received
     return [
         (DeadlineKind.ACKNOWLEDGE.value, received,
-         cal.add_working_days(received, t.stage1_acknowledge_wd), t.stage1_acknowledge_wd),
+         cal.add_working_days(received, acknowledge_wd), acknowledge_wd),
         (DeadlineKind.RESPOND.value, respond_start,
-         cal.add_working_days(respond_start, t.stage1_respond_wd), t.stage1_respond_wd),
+         cal.add_working_days(respond_start, respond_wd), respond_wd),
     ]
+
+
+def stage1(profile: PolicyProfile, cal: WorkingCalendar, received: date,
+           acknowledged: date) -> list[DeadlineSpec]:
+    t = profile.timescales
+    return _stage(cal, received, acknowledged, t.stage1_acknowledge_wd, t.stage1_respond_wd,
+                  t.stage1_respond_from)
 
 
 def stage2(profile: PolicyProfile, cal: WorkingCalendar, requested: date,
            acknowledged: date) -> list[DeadlineSpec]:
     t = profile.timescales
-    respond_start = acknowledged if t.stage2_respond_from == "acknowledgement" else requested
-    return [
-        (DeadlineKind.ACKNOWLEDGE.value, requested,
-         cal.add_working_days(requested, t.stage2_acknowledge_wd), t.stage2_acknowledge_wd),
-        (DeadlineKind.RESPOND.value, respond_start,
-         cal.add_working_days(respond_start, t.stage2_respond_wd), t.stage2_respond_wd),
-    ]
+    return _stage(cal, requested, acknowledged, t.stage2_acknowledge_wd, t.stage2_respond_wd,
+                  t.stage2_respond_from)
 
 
 def escalation_open_until(profile: PolicyProfile, cal: WorkingCalendar,
