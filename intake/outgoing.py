@@ -115,11 +115,13 @@ class Outgoing:
                              public=False, capped=capped)
 
     def _public_replies(self, session: Session, thread: str) -> int:
-        rows = session.scalars(
-            select(OutboxRow.meta).where(OutboxRow.kind == "public_reply",
-                                         OutboxRow.public.is_(True))
-        )
-        return sum(1 for meta in rows if (meta or {}).get("thread") == thread)
+        """Public replies already queued on this thread, counted in the database (JSON path)
+        rather than by loading every public reply ever sent."""
+        return int(session.scalar(
+            select(func.count()).select_from(OutboxRow).where(
+                OutboxRow.kind == "public_reply", OutboxRow.public.is_(True),
+                OutboxRow.meta["thread"].as_string() == thread)
+        ) or 0)
 
     def _note(self, session: Session, case: CaseRow, now: datetime, row: InboundRow,
               reason: str) -> None:
