@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -62,7 +63,7 @@ class Sender:
     def __init__(self, db: Database, transports: dict[str, Transport], *,
                  clock: Callable[[], datetime], lease: timedelta = timedelta(minutes=5),
                  poll_seconds: float = 0.5, concurrency: int = 8,
-                 retry_base_seconds: float = 5.0) -> None:
+                 retry_base_seconds: float = 5.0, hold_every_seconds: float = 5.0) -> None:
         self.db = db
         self.transports = transports
         self.clock = clock
@@ -70,6 +71,8 @@ class Sender:
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
         self.retry_base_seconds = retry_base_seconds
+        self.hold_every_seconds = hold_every_seconds
+        self._next_hold = 0.0
         self._stopping = False
         self._event = asyncio.Event()
         self._loop = asyncio.get_running_loop()
@@ -99,10 +102,14 @@ class Sender:
             if rows:
                 await asyncio.gather(*(self._deliver(row) for row in rows))
                 continue
-            held = await asyncio.to_thread(hold_untransported, self.db, set(self.transports))
-            if held:
-                log.info("%s replies kept in the outbox: no transport configured for their "
-                         "channel (set INTAKE_SMTP_RELAY to send email)", held)
+            if time.monotonic() >= self._next_hold:
+                # A write transaction: on SQLite it takes the database lock, so not every poll.
+                self._next_hold = time.monotonic() + self.hold_every_seconds
+                held = await asyncio.to_thread(hold_untransported, self.db,
+                                               set(self.transports))
+                if held:
+                    log.info("%s replies kept in the outbox: no transport configured for "
+                             "their channel (set INTAKE_SMTP_RELAY to send email)", held)
             self._event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), timeout=self.poll_seconds)
