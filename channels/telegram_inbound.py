@@ -309,36 +309,41 @@ class InboundHandlers:
         command = message.text.split()[0].split("@")[0]
         await self._say(message.chat.id, texts.unknown_command(command), update)
 
-    async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _command_case(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                            command: str) -> tuple[Message, OwnedCase] | None:
+        """The case named after /status or /escalate, if this chat owns it; otherwise the chat
+        is told how to use the command, or that no such case exists (learning nothing)."""
         message = update.message
         if message is None:
-            return
+            return None
         ref = self._ref_argument(context)
         if ref is None:
-            await self._say(message.chat.id, texts.usage_for("status", self._example_ref()),
+            await self._say(message.chat.id, texts.usage_for(command, self._example_ref()),
                             update)
-            return
+            return None
         case = await self._owned(ref, message.chat.id)
         if case is None:
             await self._say(message.chat.id, texts.not_found(ref), update)
+            return None
+        return message, case
+
+    async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        found = await self._command_case(update, context, "status")
+        if found is None:
             return
+        message, case = found
         await self._say(message.chat.id, texts.status(case.ref, case.route, case.status,
                                                       case.stage, case.next_due), update)
 
     async def on_escalate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.message
-        if message is None or message.text is None:
+        if update.message is None or update.message.text is None:
             return
-        ref = self._ref_argument(context)
-        if ref is None:
-            await self._say(message.chat.id, texts.usage_for("escalate", self._example_ref()),
-                            update)
+        text = update.message.text
+        found = await self._command_case(update, context, "escalate")
+        if found is None:
             return
-        case = await self._owned(ref, message.chat.id)
-        if case is None:
-            await self._say(message.chat.id, texts.not_found(ref), update)
-            return
-        inbound = to_inbound(update, message, text=message.text,
+        message, case = found
+        inbound = to_inbound(update, message, text=text,
                              received_at=self._date(message),
                              intent={"action": "escalate", "case_ref": case.ref})
         stored = await self.ctx.receive(inbound)
