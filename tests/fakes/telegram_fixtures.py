@@ -6,12 +6,10 @@ Imported by name into each Telegram test module (pytest collects fixtures from m
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from storage.db import Database
-from storage.migrate import upgrade
 from tests.fakes.telegram_api import FakeBotApi
 
 
@@ -24,9 +22,6 @@ def fake() -> Iterator[FakeBotApi]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
+def db(sqlite_db: Database) -> Database:
     """SQLite for the conversation tests; the pipeline tests cover both backends."""
-    database = Database(f"sqlite:///{tmp_path / 'intake.sqlite3'}")
-    upgrade(database.engine)
-    yield database
-    database.dispose()
+    return sqlite_db
