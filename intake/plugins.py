@@ -13,15 +13,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from aiohttp import web
-
+from intake.http import RouteAdder
 from intake.receive import Receiver
 from intake.sender import Transport
 from intake.settings import Settings
 from models import PolicyProfile
 from storage.db import Database
 
-RouteAdder = Callable[[web.Application], None]
 Hook = Callable[[], Awaitable[None]]
 
 

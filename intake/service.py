@@ -12,7 +12,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from aiohttp import web
@@ -21,7 +21,7 @@ from channels.email import InboundHandler, SmtpSender, make_smtp
 from intake.errors import ConfigError
 from intake.http import make_app
 from intake.outgoing import StaffChannel
-from intake.pipeline import Pipeline
+from intake.pipeline import Pipeline, utcnow
 from intake.plugins import CHANNEL_MODULES, ChannelContext, ChannelRuntime
 from intake.profiles import load_profile
 from intake.receive import Receiver
@@ -33,10 +33,6 @@ from storage.db import Database, default_url
 from storage.migrate import upgrade
 
 log = logging.getLogger("intake.serve")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Service:
