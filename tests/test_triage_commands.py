@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from intake.commands.eval import command as eval_command
 from intake.commands.train import command as train_command
 from triage.feedback import FeedbackUnavailable, set_feedback_source
-from triage.model import MODEL_FILE
+from triage.scorer import WEIGHTS_FILE
 
 LABELLED = Path(__file__).resolve().parents[1] / "triage" / "data" / "labelled"
 
@@ -48,7 +48,7 @@ def trained(small_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
 
 def test_train_writes_a_model_with_its_meta(trained: tuple[Path, str]) -> None:
     out, output = trained
-    assert (out / MODEL_FILE).exists()
+    assert (out / WEIGHTS_FILE).exists()
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert meta["seed"] == 13 and meta["trained_on"] > 0
     assert f"model {meta['version']} trained on" in output

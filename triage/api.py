@@ -15,10 +15,10 @@ from models import InboundMessage, PolicyProfile, Triage
 from models.vocabulary import Flag, Route
 from triage.analysis import Analysis, MessageInput, analyse_many
 from triage.flags import decide_flags
-from triage.model import TriageModel
 from triage.pii import detect_pii
 from triage.policy import apply_policy
 from triage.routing import RouteChoice, from_model, label, rules_only
+from triage.scorer import LinearModel
 from triage.store import load_model
 
 
@@ -52,7 +52,7 @@ def _assemble(
     analysis: Analysis,
     choice: RouteChoice,
     flag_scores: dict[Flag, float] | None,
-    model: TriageModel | None,
+    model: LinearModel | None,
     profile: PolicyProfile,
 ) -> Triage:
     flag_decisions = decide_flags(analysis.hits, flag_scores,
@@ -91,7 +91,7 @@ def triage_inputs(items: Sequence[MessageInput], profile: PolicyProfile) -> list
 def triage_with(
     items: Sequence[MessageInput],
     profile: PolicyProfile,
-    model: TriageModel | None,
+    model: LinearModel | None,
     analyses: Sequence[Analysis] | None = None,
 ) -> list[Triage]:
     """Triage with a given model (None: rules only); `analyses` may be precomputed."""
@@ -102,14 +102,14 @@ def triage_with(
     if model is None:
         return [_assemble(item, analysis, rules_only(analysis.hits), None, None, profile)
                 for item, analysis in zip(items, analyses, strict=True)]
-    matrix = model.transform([a.model_text for a in analyses])
-    route_proba = model.route_proba(matrix)
-    flag_proba = model.flag_proba(matrix)
+    features = model.transform([a.model_text for a in analyses])
+    route_proba = model.route_proba(features)
+    flag_proba = model.flag_proba(features)
     results: list[Triage] = []
     for row, (item, analysis) in enumerate(zip(items, analyses, strict=True)):
         probabilities = {r: float(route_proba[row, i]) for i, r in enumerate(model.route_labels)}
         best = max(probabilities, key=lambda r: probabilities[r])
-        top = model.top_route_features(matrix[row], best)
+        top = model.top_route_features(features[row], best)
         choice = from_model(probabilities, analysis.hits, top, model.version,
                             profile.triage.complaint_margin)
         flag_scores = {flag: float(scores[row]) for flag, scores in flag_proba.items()}

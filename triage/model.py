@@ -11,13 +11,10 @@ complaints officer can read. docs/triage.md has the measurements behind these ch
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.base import clone
@@ -29,11 +26,9 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from models.vocabulary import Flag, Route
+from triage.scorer import LinearModel
 
-MODEL_FILE = "triage-model.joblib"
-META_FILE = "meta.json"
 CONTENT_ROUTES: tuple[Route, ...] = tuple(r for r in Route if r is not Route.OUT_OF_TIME)
-FORMAT_VERSION = 1
 
 
 def content_route(route: Route) -> Route:
@@ -128,29 +123,35 @@ def tune_threshold(model: Any, matrix: csr_matrix, target: Sequence[int], seed: 
     return best
 
 
-def linear_weights(model: Any) -> np.ndarray:
-    """Average (classes x features) weights of the calibrated base estimators, for reasons."""
-    estimators = [c.estimator for c in model.calibrated_classifiers_]
-    return np.mean([np.atleast_2d(e.coef_) for e in estimators], axis=0)
+def _calibrated_parts(model: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(coef, intercept, a, b) of a fitted `CalibratedClassifierCV(ensemble=False)`.
+
+    One base estimator was fitted on all lines; its sigmoid calibrators were fitted on
+    cross-validated scores, one per class (one for the positive class when binary).
+    """
+    calibrated = model.calibrated_classifiers_[0]
+    estimator = calibrated.estimator
+    coef = np.atleast_2d(np.asarray(estimator.coef_, dtype=np.float64))
+    intercept = np.atleast_1d(np.asarray(estimator.intercept_, dtype=np.float64))
+    a = np.array([c.a_ for c in calibrated.calibrators], dtype=np.float64)
+    b = np.array([c.b_ for c in calibrated.calibrators], dtype=np.float64)
+    return coef, intercept, a, b
+
+
+def _vocabulary(vectorizer: Any) -> tuple[dict[str, int], np.ndarray]:
+    return ({str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
+            np.asarray(vectorizer.idf_, dtype=np.float64))
 
 
 @dataclass
 class TriageModel:
-    """Everything `intake train` writes and `triage_message` loads."""
+    """The scikit-learn estimators `intake train` fits; `export()` gives the shipped model."""
 
     vectorizer: FeatureUnion
     route_model: Any
-    route_labels: list[Route]
     flag_models: dict[Flag, Any]
     flag_thresholds: dict[Flag, float]
     meta: dict[str, Any] = field(default_factory=dict)
-    _route_weights: np.ndarray | None = field(default=None, repr=False)
-    _feature_names: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def version(self) -> str:
-        """Shown in reasons and stored with every triage record."""
-        return str(self.meta.get("version", "untrained"))
 
     @classmethod
     def fit(
@@ -170,6 +171,8 @@ class TriageModel:
         matrix = vectorizer.fit_transform(list(texts))
         step("features")
         labels = [content_route(r).value for r in routes]
+        if len(set(labels)) < 2:
+            raise ValueError("training lines need at least two different routes")
         route_model = build_route_classifier(config, labels, seed)
         route_model.fit(matrix, labels)
         step("route model")
@@ -186,85 +189,32 @@ class TriageModel:
                 model.fit(matrix, target)
                 flag_models[flag] = model
             step(f"flag {flag.value}")
-        return cls(
-            vectorizer=vectorizer,
-            route_model=route_model,
-            route_labels=[Route(c) for c in route_model.classes_],
-            flag_models=flag_models,
-            flag_thresholds=thresholds,
-            meta={"config": asdict(config)},
-        )
+        return cls(vectorizer=vectorizer, route_model=route_model, flag_models=flag_models,
+                   flag_thresholds=thresholds, meta={"config": asdict(config)})
 
-    def transform(self, texts: Sequence[str]) -> csr_matrix:
-        """TF-IDF features for a batch of model texts."""
-        return self.vectorizer.transform(list(texts))
-
-    def route_proba(self, matrix: csr_matrix) -> np.ndarray:
-        """(messages x route_labels) calibrated probabilities."""
-        return np.asarray(self.route_model.predict_proba(matrix))
-
-    def flag_proba(self, matrix: csr_matrix) -> dict[Flag, np.ndarray]:
-        """Probability of each flag the model knows, per message."""
-        return {flag: np.asarray(model.predict_proba(matrix))[:, 1]
-                for flag, model in self.flag_models.items()}
-
-    def feature_names(self) -> np.ndarray:
-        """Names of the TF-IDF columns (cached: building them takes a moment)."""
-        if self._feature_names is None:
-            self._feature_names = self.vectorizer.get_feature_names_out()
-        return self._feature_names
-
-    def top_route_features(self, row: csr_matrix, route: Route, k: int = 4) -> list[str]:
-        """The word features that pushed this message most towards `route`."""
-        if route not in self.route_labels:
-            return []
-        if self._route_weights is None:
-            self._route_weights = linear_weights(self.route_model)
-        weights = self._route_weights
-        index = self.route_labels.index(route)
-        class_weights = weights[index] if weights.shape[0] > 1 else weights[0]
-        contributions = row.multiply(class_weights).tocsr()
-        names = self.feature_names()
-        order = np.argsort(-contributions.data)
-        out: list[str] = []
-        for position in order:
-            if contributions.data[position] <= 0:
-                break
-            name = str(names[contributions.indices[position]])
-            if not name.startswith("words__"):
-                continue
-            out.append(name.removeprefix("words__"))
-            if len(out) >= k:
-                break
-        return out
-
-    def save(self, directory: Path) -> None:
-        """Write the model and a readable meta.json (figures, data, seed) to `directory`."""
-        directory.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "format": FORMAT_VERSION,
-            "vectorizer": self.vectorizer,
-            "route_model": self.route_model,
-            "route_labels": [r.value for r in self.route_labels],
-            "flag_models": {f.value: m for f, m in self.flag_models.items()},
-            "flag_thresholds": {f.value: t for f, t in self.flag_thresholds.items()},
-            "meta": self.meta,
-        }
-        joblib.dump(payload, directory / MODEL_FILE, compress=3)
-        (directory / META_FILE).write_text(json.dumps(self.meta, indent=2, sort_keys=True) + "\n",
-                                           encoding="utf-8")
-
-    @classmethod
-    def load(cls, directory: Path) -> TriageModel:
-        """Read a model written by `save`."""
-        payload = joblib.load(directory / MODEL_FILE)
-        if payload.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{directory / MODEL_FILE}: unsupported model format")
-        return cls(
-            vectorizer=payload["vectorizer"],
-            route_model=payload["route_model"],
-            route_labels=[Route(r) for r in payload["route_labels"]],
-            flag_models={Flag(f): m for f, m in payload["flag_models"].items()},
-            flag_thresholds={Flag(f): float(t) for f, t in payload["flag_thresholds"].items()},
-            meta=dict(payload.get("meta", {})),
-        )
+    def export(self) -> LinearModel:
+        """The arrays of every fitted estimator, for numpy-only scoring (triage.scorer)."""
+        parts = dict(self.vectorizer.transformer_list)
+        words, word_idf = _vocabulary(parts["words"])
+        chars, char_idf = ({}, np.zeros(0)) if "chars" not in parts else _vocabulary(
+            parts["chars"])
+        coef, intercept, a, b = _calibrated_parts(self.route_model)
+        if coef.shape[0] == 1:  # two routes: sklearn scores only the second class
+            coef = np.vstack([coef, coef])
+            intercept = np.concatenate([intercept, intercept])
+            a, b = np.concatenate([-a, a]), np.concatenate([-b, b])
+        columns, intercepts, cal_a, cal_b = [coef], [intercept], [a], [b]
+        flag_order = list(self.flag_models)
+        for flag in flag_order:
+            f_coef, f_intercept, f_a, f_b = _calibrated_parts(self.flag_models[flag])
+            columns.append(f_coef)
+            intercepts.append(f_intercept)
+            cal_a.append(f_a)
+            cal_b.append(f_b)
+        return LinearModel(
+            word_vocabulary=words, char_vocabulary=chars, word_idf=word_idf, char_idf=char_idf,
+            weights=np.vstack(columns).T.copy(), intercepts=np.concatenate(intercepts),
+            cal_a=np.concatenate(cal_a), cal_b=np.concatenate(cal_b),
+            route_labels=[Route(c) for c in self.route_model.classes_],
+            flags=flag_order, flag_thresholds=dict(self.flag_thresholds),
+            meta=dict(self.meta))

@@ -11,10 +11,10 @@ import os
 import threading
 from pathlib import Path
 
-from triage.model import MODEL_FILE, TriageModel
+from triage.scorer import WEIGHTS_FILE, LinearModel
 
 _LOCK = threading.Lock()
-_CACHE: dict[Path, TriageModel | None] = {}
+_CACHE: dict[Path, LinearModel | None] = {}
 
 
 def model_dir() -> Path:
@@ -25,7 +25,7 @@ def model_dir() -> Path:
     return Path(__file__).resolve().parent / "model"
 
 
-def load_model(directory: Path | None = None) -> TriageModel | None:
+def load_model(directory: Path | None = None) -> LinearModel | None:
     """The model in `directory` (default `model_dir()`), loaded once; None if none is there.
 
     Without a model, triage still works from the rules alone (and says so in its reasons).
@@ -33,7 +33,7 @@ def load_model(directory: Path | None = None) -> TriageModel | None:
     path = (directory or model_dir()).resolve()
     with _LOCK:
         if path not in _CACHE:
-            _CACHE[path] = TriageModel.load(path) if (path / MODEL_FILE).exists() else None
+            _CACHE[path] = LinearModel.load(path) if (path / WEIGHTS_FILE).exists() else None
         return _CACHE[path]
 
 

@@ -25,6 +25,7 @@ from triage.data import HOLDOUT_PERCENT, Example, is_held_out
 from triage.evaluation import Report, evaluate
 from triage.model import ModelConfig, TriageModel
 from triage.nlp import get_nlp
+from triage.scorer import LinearModel
 
 DEFAULT_SEED = 13
 
@@ -33,7 +34,7 @@ DEFAULT_SEED = 13
 class TrainResult:
     """The trained model and, when there was a held-out split, its figures."""
 
-    model: TriageModel
+    model: LinearModel
     train_count: int
     held_out_count: int
     held_out: Report | None
@@ -65,8 +66,9 @@ def model_version(examples: Sequence[Example], seed: int, kind: str) -> str:
 
 def fit(examples: Sequence[Example], analyses: Sequence[Analysis], *, seed: int = DEFAULT_SEED,
         kind: str = "svm", progress: bool = False,
-        config: ModelConfig | None = None) -> TriageModel:
-    """Fit route and flag models on already-analysed examples."""
+        config: ModelConfig | None = None) -> LinearModel:
+    """Fit route and flag models on already-analysed examples, exported for numpy scoring
+    (held-out and leave-one-file-out figures then come from exactly what ships)."""
     stages = 2 + len(Flag)
     bar = tqdm(total=stages, desc="training", unit="step", disable=not progress)
 
@@ -83,8 +85,9 @@ def fit(examples: Sequence[Example], analyses: Sequence[Analysis], *, seed: int 
         progress=step,
     )
     bar.close()
-    model.meta["version"] = model_version(examples, seed, kind)
-    return model
+    shipped = model.export()
+    shipped.meta["version"] = model_version(examples, seed, kind)
+    return shipped
 
 
 def train(
