@@ -8,7 +8,8 @@ detection, because `triage_message` does it. The process is pinned to one CPU an
 libraries to one thread before they are imported. Figures are medians over `--runs` runs:
 - batch: `triage_batch` over all messages in chunks of 256 (how `intake triage` can run);
 - single: `triage_message` once per message, giving p50/p99 latency per message;
-- start-up: a fresh interpreter importing triage, loading the model and triaging one message;
+- start-up: a fresh interpreter importing triage, loading the model and triaging one message,
+  and the wall clock of a whole `intake triage` process on one line;
 - peak memory: maximum resident set size of this process.
 """
 
@@ -75,6 +76,18 @@ def _startup_seconds() -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def _cli_startup_seconds() -> float:
+    """Wall clock of `intake triage` on one line: what an operator waits for."""
+    line = json.dumps({"id": "s1", "channel": "email", "public": False,
+                       "received_at": "2026-11-02T09:00:00Z", "subject": None, "sender": None,
+                       "text": "The boiler is broken again."})
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "intake.cli", "triage"], input=line + "\n",
+                   capture_output=True, text=True, check=True, env=env, cwd=str(ROOT))
+    return time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print one block of figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -85,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.files or sorted((ROOT / "triage" / "data" / "labelled").glob("*.jsonl"))
 
     startups = [_startup_seconds() for _ in range(args.runs)]
+    cli_startups = [_cli_startup_seconds() for _ in range(args.runs)]
 
     from intake.profiles import load_profile
     from triage.api import triage_batch, triage_message
@@ -126,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  latency per message     p50 {statistics.median(p50s):.2f} ms   "
           f"p99 {statistics.median(p99s):.2f} ms")
     print(f"  start-up (cold, to first result) {statistics.median(startups):.2f} s")
+    print(f"  `intake triage` on one line, wall clock {statistics.median(cli_startups):.2f} s")
     print(f"  peak memory (RSS)       {peak_mb:8.0f} MB")
     return 0
 

@@ -84,6 +84,29 @@ def test_exempt_flags_keep_old_matters_in_time(hos: PolicyProfile) -> None:
     assert outcome.route is Route.OUT_OF_TIME
 
 
+def test_a_possible_safety_element_keeps_an_old_matter_in_time(hos: PolicyProfile) -> None:
+    old = mention(date(2023, 1, 1))
+    outcome = apply_policy(Route.COMPLAINT, old, ENDED, frozenset(), RECEIVED, hos,
+                           possible=frozenset({Flag.HEALTH_SAFETY}))
+    assert outcome.route is Route.COMPLAINT
+    assert "may involve health safety" in outcome.reasons[0]
+    # Evidence for a flag the profile does not exempt changes nothing.
+    outcome = apply_policy(Route.COMPLAINT, old, ENDED, frozenset(), RECEIVED, hos,
+                           possible=frozenset({Flag.ABUSIVE}))
+    assert outcome.route is Route.OUT_OF_TIME
+
+
+@pytest.mark.parametrize("text", [
+    "2 years of damp and you still offer me nothing",
+    "3 years waiting for the transfer you promised",
+])
+def test_a_duration_running_up_to_the_message_is_not_out_of_time(hos: PolicyProfile,
+                                                                 text: str) -> None:
+    message = InboundMessage(channel=Channel.SOCIAL, external_id="d", text=text,
+                             received_at=datetime(2026, 11, 2, 9, tzinfo=UTC))
+    assert triage_message(message, hos).route is not Route.OUT_OF_TIME
+
+
 def test_only_complaints_and_dissatisfaction_can_be_out_of_time(hos: PolicyProfile) -> None:
     old = mention(date(2023, 1, 1))
     for route in (Route.SERVICE_REQUEST, Route.ESCALATION, Route.ASB, Route.LEGAL):

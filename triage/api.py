@@ -14,7 +14,7 @@ from datetime import UTC
 from models import InboundMessage, PolicyProfile, Triage
 from models.vocabulary import Flag, Route
 from triage.analysis import Analysis, MessageInput, analyse_many
-from triage.flags import decide_flags
+from triage.flags import decide_flags, possible_flags
 from triage.pii import detect_pii
 from triage.policy import apply_policy
 from triage.routing import RouteChoice, from_model, label, rules_only
@@ -55,11 +55,12 @@ def _assemble(
     model: LinearModel | None,
     profile: PolicyProfile,
 ) -> Triage:
-    flag_decisions = decide_flags(analysis.hits, flag_scores,
-                                  model.flag_thresholds if model else None)
+    thresholds = model.flag_thresholds if model else None
+    flag_decisions = decide_flags(analysis.hits, flag_scores, thresholds)
     flags = frozenset(d.flag for d in flag_decisions)
     outcome = apply_policy(choice.route, analysis.incident, analysis.recurrence, flags,
-                           item.received, profile)
+                           item.received, profile,
+                           possible_flags(analysis.hits, flag_scores, thresholds))
     threshold = profile.triage.review_threshold
     needs_review = model is None or choice.confidence < threshold
     reasons = [*outcome.reasons, *choice.reasons, *(d.reason for d in flag_decisions),

@@ -125,6 +125,12 @@ _EXCLUDE_BEFORE = re.compile(
 )
 # "for 18 months", "been 9 years", "the last two weeks": a duration running up to now.
 _UP_TO_NOW = re.compile(r"\b(?:for|been|past|last|now|since)\b[\w\s']{0,22}$")
+# "2 years of damp", "3 years waiting", "2 years I ask": a duration that runs up to the message.
+_ONGOING_AFTER = re.compile(
+    r"^\s*(?:of\b|waiting\b|now\b|and\s+(?:still|counting)\b|"
+    r"(?:i|we)\s*(?:'ve|have|am|are|ask|asking|keep)\b|i'm\b|we're\b)",
+    re.I,
+)
 _EXCLUDE_AFTER = re.compile(r"^\s*(?:old\b|of\s+age\b|wrote:|at\s+\d)", re.I)
 _FUTURE_LEAD = re.compile(
     r"(?:appointment|booked|book|booking|coming|come|due|visit|scheduled|until|by|next|"
@@ -358,7 +364,9 @@ def find_dates(text: str, received: date) -> list[DateMention]:
             continue
         extra = 0.5 if m.group("half") else 0.0
         before = text[max(0, m.start("num") - 30) : m.start("num")].lower()
-        kind = "ongoing" if _UP_TO_NOW.search(before) else "duration"
+        after = text[m.end() : m.end() + 20]
+        kind = ("ongoing" if _UP_TO_NOW.search(before) or _ONGOING_AFTER.match(after)
+                else "duration")
         add(m.start("num"), m.end(), _back(received, amount + extra, unit), kind)
 
     found = [d for d in found if d.value <= received and d.value.year >= received.year - 30]

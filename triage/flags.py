@@ -63,6 +63,18 @@ def _strong_hits(hits: tuple[RuleHit, ...], flag: Flag) -> list[str]:
             in wanted]
 
 
+def possible_flags(hits: tuple[RuleHit, ...], probabilities: dict[Flag, float] | None,
+                   thresholds: dict[Flag, float] | None = None) -> frozenset[Flag]:
+    """Flags with some evidence short of raising them: a vocabulary phrase, or a model score
+    of at least half the cut-off. Used where caution is cheap (triage.policy), never to flag."""
+    scores = probabilities or {}
+    cut_offs = thresholds or {}
+    return frozenset(
+        flag for flag in Flag
+        if phrases_of(list(hits), FLAG_GROUPS[flag].name)
+        or (flag in scores and scores[flag] >= 0.5 * cut_offs.get(flag, 0.5)))
+
+
 def decide_flags(hits: tuple[RuleHit, ...], probabilities: dict[Flag, float] | None,
                  thresholds: dict[Flag, float] | None = None) -> list[FlagDecision]:
     """Flags raised for one message, each with a reason staff can read."""

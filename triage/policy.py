@@ -42,10 +42,17 @@ def apply_policy(
     flags: frozenset[Flag],
     received: date,
     profile: PolicyProfile,
+    possible: frozenset[Flag] = frozenset(),
 ) -> PolicyOutcome:
-    """Apply the out-of-time window and the health & safety rule of `profile`."""
+    """Apply the out-of-time window and the health & safety rule of `profile`.
+
+    `possible` are flags with some evidence that fell short of raising them (a vocabulary
+    phrase, or a model score above half its cut-off). They do not flag the message, but they
+    do stop it being excluded as out of time: refusing an old matter that had a safety or
+    safeguarding side is the costlier mistake, and staff still see the dates in the reasons.
+    """
     window = profile.out_of_time.window_months
-    exempt = flags & frozenset(profile.out_of_time.exempt_flags)
+    exempt = (flags | possible) & frozenset(profile.out_of_time.exempt_flags)
     if content in _CAN_BE_OUT_OF_TIME and incident is not None and is_out_of_time(
         incident.value, received, window
     ):
@@ -61,9 +68,11 @@ def apply_policy(
                 f"but it is still going on ({cues})",))
         if exempt:
             names = ", ".join(sorted(f.value.replace("_", " ") for f in exempt))
+            maybe = "" if exempt & flags else "may involve "
             return PolicyOutcome(content, (
                 f"not out of time: the problem started {when}, more than {window} months ago, "
-                f"but {names} matters are never out of time under {profile.name}",))
+                f"but it {maybe}{names} and such matters are never out of time under "
+                f"{profile.name}",))
         return PolicyOutcome(Route.OUT_OF_TIME, (
             f"out of time: the problem happened {when}, more than {window} months before the "
             f"message and it has ended (window {window} months under {profile.name})",))

@@ -2,7 +2,8 @@
 
 Recurrence matters for policy: a problem that is still happening is never out of time, however
 long ago it started (Code 2.3). Residents say so with words like "still", "again", "ongoing",
-"every time it rains", "since March"; they say it has ended with "fixed now", "been fine ever
+"every time it rains" (dates such as "since March" are read by triage.dates; a bare "since" is
+not a cue: "I've since moved"); they say it has ended with "fixed now", "been fine ever
 since", "no longer". A message is recurring when an ongoing cue fires and the ended cues do not
 outweigh it (ended cues win ties: "it was fixed in 2024 and has been fine since" is over).
 """
@@ -32,7 +33,7 @@ ONGOING: tuple[str, ...] = (
     "no one has", "nothing has been done", "nothing's been done", "repeatedly", "third time",
     "fourth time", "fifth time", "second time", "when it rains", "every time it rains",
     "whenever it rains", "over and over", "right now", "at the moment", "currently",
-    "since", "for weeks", "for months", "for years", "been going on", "going on",
+    "for weeks", "for months", "for years", "been going on", "going on",
     "still not", "still no", "not resolved", "unresolved", "without heating",
     "without hot water", "without a", "weeks now", "months now", "years now",
 )
@@ -54,7 +55,10 @@ ENDED: tuple[str, ...] = (
     # Feelings that linger are not the problem going on.
     "still annoyed", "still cross", "still miffed", "still upset", "still angry",
     "still unhappy", "still bothered", "still think", "still feel", "still fuming",
-    "still livid", "still gutted",
+    "still livid", "still gutted", "still bug", "still bugs", "still bothering", "still like",
+    "still be able", "still able", "still claim", "still bring",
+    "still not forgiven", "still think about", "still thinking about", "still remember",
+    "since moved", "since left", "since then all fine", "since then it's been fine",
 )
 
 
