@@ -105,9 +105,9 @@ class TriageSettings(_Strict):
     review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     account_ref_patterns: list[str] = Field(default_factory=list)
     health_safety_always_complaint: bool = False
-    # Prefer "complaint" over a softer route whose probability is less than 1/margin times
+    # Prefer "complaint" over any other route whose probability is less than 1/margin times
     # complaint's (0 switches it off). Measured in docs/triage.md.
-    complaint_margin: float = Field(default=0.7, ge=0.0, le=1.0)
+    complaint_margin: float = Field(default=0.6, ge=0.0, le=1.0)
 
     @field_validator("account_ref_patterns")
     @classmethod

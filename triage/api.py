@@ -14,6 +14,7 @@ from datetime import UTC
 from models import InboundMessage, PolicyProfile, Triage
 from models.vocabulary import Flag, Route
 from triage.analysis import Analysis, MessageInput, analyse_many
+from triage.features import surface_of
 from triage.flags import decide_flags, possible_flags
 from triage.pii import detect_pii
 from triage.policy import apply_policy
@@ -110,7 +111,8 @@ def triage_with(
     for row, (item, analysis) in enumerate(zip(items, analyses, strict=True)):
         probabilities = {r: float(route_proba[row, i]) for i, r in enumerate(model.route_labels)}
         best = max(probabilities, key=lambda r: probabilities[r])
-        top = model.top_route_features(features[row], best)
+        top = [surface_of(analysis.doc, f)
+               for f in model.top_route_features(features[row], best, k=12)]
         choice = from_model(probabilities, analysis.hits, top, model.version,
                             profile.triage.complaint_margin)
         flag_scores = {flag: float(scores[row]) for flag, scores in flag_proba.items()}

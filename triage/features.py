@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from triage.rules import RuleHit
 
@@ -55,6 +55,34 @@ def _token_form(lemma: str, text: str, like_num: bool) -> str | None:
     return lemma or text.lower()
 
 
+def _form_of(token: Token) -> str | None:
+    form = _FORMS.get(token.orth, _MISSING)
+    if form is _MISSING:
+        if token.is_space or (token.is_punct and token.text not in ("?", "!")):
+            form = None
+        else:
+            form = _token_form(token.lemma_, token.text, token.like_num)
+        if len(_FORMS) < 500_000:
+            _FORMS[token.orth] = form
+    return form
+
+
+def surface_of(doc: Doc | None, feature: str) -> str:
+    """The customer's own words behind a model feature ("be break" -> "was broken").
+
+    Features are light lemmas, which read oddly ("tim", "hav"); reasons quote what the
+    customer wrote instead. Falls back to the feature when it cannot be found.
+    """
+    if doc is None:
+        return feature
+    wanted = feature.split()
+    kept = [t for t in doc if _form_of(t) is not None]
+    for i in range(len(kept) - len(wanted) + 1):
+        if all(_form_of(kept[i + k]) == w for k, w in enumerate(wanted)):
+            return doc[kept[i].i : kept[i + len(wanted) - 1].i + 1].text
+    return feature
+
+
 def model_text(doc: Doc, hits: list[RuleHit], channel: str, public: bool,
                subject: str | None = None, extra: list[str] | None = None) -> str:
     """The single string the route and flag models read (see module docstring)."""
@@ -66,16 +94,8 @@ def model_text(doc: Doc, hits: list[RuleHit], channel: str, public: bool,
             if form:
                 words.append(form)
         words.append("</subject>")
-    cache = _FORMS
     for token in doc:
-        form = cache.get(token.orth, _MISSING)
-        if form is _MISSING:
-            if token.is_space or (token.is_punct and token.text not in ("?", "!")):
-                form = None
-            else:
-                form = _token_form(token.lemma_, token.text, token.like_num)
-            if len(cache) < 500_000:
-                cache[token.orth] = form
+        form = _form_of(token)
         if form:
             words.append(form)
     words.extend(f"rule_{hit.group}" for hit in hits)

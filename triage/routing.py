@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from models.vocabulary import Route
 from triage.rules import RuleHit, phrases_of
 from triage.vocab import ALL_GROUPS
@@ -30,6 +32,15 @@ ROUTE_EVIDENCE: dict[Route, tuple[str, ...]] = {
     Route.OTHER: ("other",),
     Route.OUT_OF_TIME: (),
 }
+
+
+def _telling(feature: str) -> bool:
+    """A model feature worth showing staff: a word or phrase, not a marker token, and not
+    made only of words like 'i' or 'the' (they carry weight but explain nothing)."""
+    if any(word.startswith(("rule_", "channel_", "age_", "cue_", "<"))
+           for word in feature.split()):
+        return False
+    return not all(word in STOP_WORDS for word in feature.lower().split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +96,6 @@ def rules_only(hits: tuple[RuleHit, ...]) -> RouteChoice:
     return RouteChoice(route, 0.5, {route.value: 0.5}, tuple(reasons))
 
 
-# Routes where choosing them over a close "complaint" risks the Ombudsman's most common finding,
-# a complaint not recognised (Code 1.2/1.3).
-_SOFTER_THAN_COMPLAINT = {Route.DISSATISFACTION, Route.SERVICE_REQUEST, Route.COMMENT,
-                          Route.COMPLIMENT}
-
-
 def from_model(
     probabilities: dict[Route, float],
     hits: tuple[RuleHit, ...],
@@ -100,14 +105,17 @@ def from_model(
 ) -> RouteChoice:
     """The most probable route, with the model's evidence and the supporting rules.
 
-    With `complaint_margin` m > 0, a softer route wins over complaint only when complaint's
-    probability is below m times its own: a missed complaint costs more than a review.
+    With `complaint_margin` m > 0, another route wins over complaint only when complaint's
+    probability is below m times its own. Choosing anything else over a close "complaint"
+    risks the Ombudsman's most common finding, a complaint not recognised (Code 1.2/1.3),
+    whether the other route is a service request or an exclusion such as ASB or legal; a
+    wrong complaint costs a review. docs/triage.md has the measurements behind the default.
     """
     ranked = sorted(probabilities.items(), key=lambda kv: -kv[1])
     route, score = ranked[0]
     close_call = ""
     complaint = probabilities.get(Route.COMPLAINT, 0.0)
-    if (complaint_margin > 0 and route in _SOFTER_THAN_COMPLAINT
+    if (complaint_margin > 0 and route is not Route.COMPLAINT
             and complaint >= complaint_margin * score):
         close_call = (f"close call: {label(route)} {score:.2f} vs complaint {complaint:.2f}; "
                       "treated as a complaint because a missed complaint costs more")
@@ -117,7 +125,11 @@ def from_model(
                + (f" (next: {label(ranked[1][0])} {ranked[1][1]:.2f})" if len(ranked) > 1 else "")]
     if close_call:
         reasons.append(close_call)
-    words = [w for w in top_words if not w.startswith(("rule_", "channel_", "<"))]
+    words: list[str] = []
+    for word in top_words:
+        if _telling(word) and not any(word.lower() in w.lower() for w in words):
+            words.append(word)
+    words = words[:4]
     if words:
         reasons.append("words that point to " + label(route) + ": "
                        + ", ".join(f"'{w}'" for w in words))
