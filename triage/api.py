@@ -11,14 +11,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC
 
-from models import InboundMessage, PolicyProfile, Triage
+from models import InboundMessage, PiiSpan, PolicyProfile, Triage
 from models.vocabulary import Flag, Route
 from triage.analysis import Analysis, MessageInput, analyse_many
+from triage.evidence import sentence_at
 from triage.features import surface_of
-from triage.flags import decide_flags, possible_flags
+from triage.flags import FLAG_GROUPS, decide_flags, possible_flags
 from triage.pii import detect_pii
 from triage.policy import apply_policy
-from triage.routing import RouteChoice, from_model, label, rules_only
+from triage.routing import (
+    ROUTE_EVIDENCE,
+    RouteChoice,
+    from_model,
+    label,
+    rules_only,
+    telling,
+)
 from triage.scorer import LinearModel
 from triage.store import load_model
 
@@ -48,6 +56,41 @@ def _date_reasons(analysis: Analysis) -> list[str]:
     return reasons
 
 
+def _quotable(analysis: Analysis, top_features: Sequence[str],
+              pii: Sequence[PiiSpan]) -> list[str]:
+    """The customer's words behind the model's top features, minus markers, stop words and
+    anything that overlaps personal data (reasons reach Slack and the case record)."""
+    if analysis.doc is None:
+        return [f for f in top_features if telling(f)]
+    out: list[str] = []
+    for feature in top_features:
+        if not telling(feature):
+            continue
+        found = surface_of(analysis.doc, feature)
+        if found is None:
+            continue
+        text, start, end = found
+        if not any(p.start < end and start < p.end for p in pii):
+            out.append(text)
+    return out
+
+
+def _in_their_words(analysis: Analysis, groups: Sequence[str], what: str,
+                    pii: Sequence[PiiSpan], quoted: set[str]) -> list[str]:
+    """'<what> in their words: "<sentence>"' for the first rule phrase of `groups` whose
+    sentence has not been quoted yet."""
+    if analysis.doc is None:
+        return []
+    for hit in analysis.hits:
+        if hit.group not in groups:
+            continue
+        sentence = sentence_at(analysis.doc, hit.start, hit.end, pii)
+        if sentence and sentence not in quoted:
+            quoted.add(sentence)
+            return [f'{what} in their words: "{sentence}"']
+    return []
+
+
 def _assemble(
     item: MessageInput,
     analysis: Analysis,
@@ -55,6 +98,7 @@ def _assemble(
     flag_scores: dict[Flag, float] | None,
     model: LinearModel | None,
     profile: PolicyProfile,
+    pii: tuple[PiiSpan, ...],
 ) -> Triage:
     thresholds = model.flag_thresholds if model else None
     flag_decisions = decide_flags(analysis.hits, flag_scores, thresholds)
@@ -64,8 +108,15 @@ def _assemble(
                            possible_flags(analysis.hits, flag_scores, thresholds))
     threshold = profile.triage.review_threshold
     needs_review = model is None or choice.confidence < threshold
-    reasons = [*outcome.reasons, *choice.reasons, *(d.reason for d in flag_decisions),
-               *_date_reasons(analysis)]
+    quoted: set[str] = set()
+    reasons = [*outcome.reasons, *choice.reasons,
+               *_in_their_words(analysis, ROUTE_EVIDENCE[choice.route], label(choice.route), pii,
+                                quoted)]
+    for decision in flag_decisions:
+        reasons.append(decision.reason)
+        reasons.extend(_in_their_words(analysis, (FLAG_GROUPS[decision.flag].name,),
+                                       decision.flag.value, pii, quoted))
+    reasons.extend(_date_reasons(analysis))
     if needs_review:
         reasons.append(f"needs review: confidence {choice.confidence:.2f} is below "
                        f"{threshold:.2f}" if model else "needs review: rules only")
@@ -75,7 +126,7 @@ def _assemble(
         route=outcome.route,
         confidence=round(choice.confidence, 4),
         flags=flags,
-        pii=tuple(detect_pii(item.text, profile)),
+        pii=pii,
         incident_date=analysis.incident.value if analysis.incident else None,
         recurring=analysis.recurrence.recurring,
         needs_review=needs_review,
@@ -102,7 +153,8 @@ def triage_with(
     if analyses is None:
         analyses = analyse_many(items)
     if model is None:
-        return [_assemble(item, analysis, rules_only(analysis.hits), None, None, profile)
+        return [_assemble(item, analysis, rules_only(analysis.hits), None, None, profile,
+                          tuple(detect_pii(item.text, profile)))
                 for item, analysis in zip(items, analyses, strict=True)]
     features = model.transform([a.model_text for a in analyses])
     route_proba = model.route_proba(features)
@@ -111,12 +163,12 @@ def triage_with(
     for row, (item, analysis) in enumerate(zip(items, analyses, strict=True)):
         probabilities = {r: float(route_proba[row, i]) for i, r in enumerate(model.route_labels)}
         best = max(probabilities, key=lambda r: probabilities[r])
-        top = [surface_of(analysis.doc, f)
-               for f in model.top_route_features(features[row], best, k=12)]
+        pii = tuple(detect_pii(item.text, profile))
+        top = _quotable(analysis, model.top_route_features(features[row], best, k=12), pii)
         choice = from_model(probabilities, analysis.hits, top, model.version,
                             profile.triage.complaint_margin)
         flag_scores = {flag: float(scores[row]) for flag, scores in flag_proba.items()}
-        results.append(_assemble(item, analysis, choice, flag_scores, model, profile))
+        results.append(_assemble(item, analysis, choice, flag_scores, model, profile, pii))
     return results
 
 

@@ -67,20 +67,20 @@ def _form_of(token: Token) -> str | None:
     return form
 
 
-def surface_of(doc: Doc | None, feature: str) -> str:
-    """The customer's own words behind a model feature ("be break" -> "was broken").
+def surface_of(doc: Doc, feature: str) -> tuple[str, int, int] | None:
+    """The customer's own words behind a model feature ("be break" -> "was broken"), with
+    their character offsets, or None when the feature is not in the message.
 
     Features are light lemmas, which read oddly ("tim", "hav"); reasons quote what the
-    customer wrote instead. Falls back to the feature when it cannot be found.
+    customer wrote instead.
     """
-    if doc is None:
-        return feature
     wanted = feature.split()
     kept = [t for t in doc if _form_of(t) is not None]
     for i in range(len(kept) - len(wanted) + 1):
         if all(_form_of(kept[i + k]) == w for k, w in enumerate(wanted)):
-            return doc[kept[i].i : kept[i + len(wanted) - 1].i + 1].text
-    return feature
+            span = doc[kept[i].i : kept[i + len(wanted) - 1].i + 1]
+            return span.text, span.start_char, span.end_char
+    return None
 
 
 def model_text(doc: Doc, hits: list[RuleHit], channel: str, public: bool,

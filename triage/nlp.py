@@ -92,9 +92,11 @@ def intake_lemmatizer(doc: Doc) -> Doc:
 def get_nlp() -> Language:
     """The one shared pipeline, built once per process (about 0.2 s).
 
-    No sentence splitter: nothing downstream needs sentence boundaries (the threat patterns
-    stop at punctuation instead), and spaCy's sentencizer cost a quarter of the analysis time.
+    The rule-based sentencizer (punctuation and line breaks) gives the sentence that reasons
+    quote (triage.evidence); it costs about 0.02 ms a message. A statistical parser would
+    need a downloaded model and far more time for no gain here.
     """
     nlp = spacy.blank("en")
     nlp.add_pipe("intake_lemmatizer")
+    nlp.add_pipe("sentencizer")
     return nlp

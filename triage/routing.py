@@ -34,7 +34,7 @@ ROUTE_EVIDENCE: dict[Route, tuple[str, ...]] = {
 }
 
 
-def _telling(feature: str) -> bool:
+def telling(feature: str) -> bool:
     """A model feature worth showing staff: a word or phrase, not a marker token, and not
     made only of words like 'i' or 'the' (they carry weight but explain nothing)."""
     if any(word.startswith(("rule_", "channel_", "age_", "cue_", "<"))
@@ -127,7 +127,7 @@ def from_model(
         reasons.append(close_call)
     words: list[str] = []
     for word in top_words:
-        if _telling(word) and not any(word.lower() in w.lower() for w in words):
+        if telling(word) and not any(word.lower() in w.lower() for w in words):
             words.append(word)
     words = words[:4]
     if words:
