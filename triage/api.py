@@ -105,7 +105,7 @@ def _assemble(
     flags = frozenset(d.flag for d in flag_decisions)
     outcome = apply_policy(choice.route, analysis.incident, analysis.recurrence, flags,
                            item.received, profile,
-                           possible_flags(analysis.hits, flag_scores, thresholds))
+                           possible_flags(flag_scores, thresholds))
     threshold = profile.triage.review_threshold
     needs_review = model is None or choice.confidence < threshold
     quoted: set[str] = set()

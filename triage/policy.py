@@ -46,8 +46,8 @@ def apply_policy(
 ) -> PolicyOutcome:
     """Apply the out-of-time window and the health & safety rule of `profile`.
 
-    `possible` are flags with some evidence that fell short of raising them (a vocabulary
-    phrase, or a model score above half its cut-off). They do not flag the message, but they
+    `possible` are flags with some evidence that fell short of raising them (a model score
+    above half its cut-off). They do not flag the message, but they
     do stop it being excluded as out of time: refusing an old matter that had a safety or
     safeguarding side is the costlier mistake, and staff still see the dates in the reasons.
     """
