@@ -26,7 +26,7 @@ ONGOING: tuple[str, ...] = (
     "every winter", "every year", "every autumn", "every month", "every morning",
     "every evening", "whenever", "constantly", "continually", "continues", "continuing",
     "carry on", "carries on", "carrying on", "all the time", "persist", "persistent",
-    "recurring", "came back", "come back", "is back", "it's back", "back now", "not fixed",
+    "recurring", "came back", "come back", "is back", "it's back", "not fixed",
     "never fixed", "never been fixed", "hasn't been fixed", "has not been fixed",
     "not been fixed", "not sorted", "not been sorted", "never sorted", "no better",
     "getting worse", "got worse", "worse", "to this day", "still waiting", "nobody has",
