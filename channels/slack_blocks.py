@@ -147,9 +147,11 @@ def card_blocks(payload: dict[str, Any], state: dict[str, Any],
         _md(f"*Decision*\n{label(payload.get('decision'))}"),
     ]
     blocks.append({"type": "section", "fields": fields})
-    reasons = [escape(str(r)) for r in (payload.get("reasons") or [])][:8]
+    reasons = [escape(str(r)) for r in (payload.get("reasons") or [])][:14]
     if reasons:
-        blocks.append(_section("*Why*\n" + "\n".join(f"• {r}" for r in reasons)))
+        why = "*Why*\n" + "\n".join(f"• {r}" for r in reasons)
+        # A section's text is limited to 3,000 characters by Slack.
+        blocks.append(_section(why if len(why) <= 2900 else why[:2899] + "…"))
     lines = [deadline_line(d) for d in state.get("deadlines") or []]
     if lines:
         blocks.append(_section("*Deadlines* (working days)\n" + "\n".join(lines)))
