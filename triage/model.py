@@ -41,8 +41,8 @@ class ModelConfig:
     """The knobs compared in docs/triage.md; the defaults are the measured best."""
 
     kind: str = "svm"
-    route_c: float = 0.5
-    flag_c: float = 0.5
+    route_c: float = 1.0
+    flag_c: float = 1.0
     chars: bool = True
     char_features: int = 20000
     flag_threshold: float = 0.5

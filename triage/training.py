@@ -81,7 +81,7 @@ def fit(examples: Sequence[Example], analyses: Sequence[Analysis], *, seed: int 
         [e.route for e in examples],
         [e.flags for e in examples],
         seed=seed,
-        config=config or ModelConfig(kind=kind, route_c=0.5 if kind == "svm" else 20.0),
+        config=config or ModelConfig(kind=kind, route_c=1.0 if kind == "svm" else 20.0),
         progress=step,
     )
     bar.close()
