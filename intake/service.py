@@ -112,7 +112,10 @@ class Service:
         transports = self._email_transports()
         for runtime in self.channels:
             transports.update(runtime.transports)
+        # One lease for both queues: a reply claimed by a process that then died is retried
+        # as soon as a message would be (it used to wait a fixed five minutes).
         self.sender = Sender(self.db, transports, clock=self.clock,
+                             lease=timedelta(seconds=self.settings.lease_seconds),
                              retry_base_seconds=self.settings.retry_base_seconds)
         own = frozenset({parseaddr(self.settings.mail_from)[1].lower()})
         handler = InboundHandler(receiver, self.settings.inbox(), own, clock=self.clock,
