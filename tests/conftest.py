@@ -47,6 +47,16 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     return _real_connect_ex(self, address)
 
 
+@pytest.fixture(autouse=True)
+def _no_service_left_running() -> Iterator[None]:
+    """Kill any `intake serve` a test started and did not stop (for example when it failed)."""
+    yield
+    from tests.helpers import LIVE_SERVICES
+
+    while LIVE_SERVICES:
+        LIVE_SERVICES.pop().kill()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _loopback_only() -> Iterator[None]:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]

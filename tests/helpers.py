@@ -87,6 +87,11 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, step: float
     return predicate()
 
 
+# Every `intake serve` a test started; conftest kills any still running when the test ends, so
+# a failed assertion never leaves a service behind (it would keep using CPU and ports).
+LIVE_SERVICES: set[ServiceProcess] = set()
+
+
 class ServiceProcess:
     """`intake serve` in a subprocess on free loopback ports, as an operator would run it."""
 
@@ -115,6 +120,7 @@ class ServiceProcess:
     def start(self, timeout: float = 60.0) -> None:
         self.proc = subprocess.Popen([INTAKE, "serve"], cwd=self.workdir, env=self.env,
                                      stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        LIVE_SERVICES.add(self)
         if not wait_until(self.healthy, timeout=timeout, step=0.2):
             self.kill()
             raise RuntimeError("intake serve did not become healthy:\n" + self.log.read_text())
