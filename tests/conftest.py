@@ -49,12 +49,16 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
 
 @pytest.fixture(autouse=True)
 def _no_service_left_running() -> Iterator[None]:
-    """Kill any `intake serve` a test started and did not stop (for example when it failed)."""
-    yield
+    """Kill any `intake serve` the test itself started and did not stop (for example when an
+    assertion failed). Services of module-scoped fixtures exist before the test starts and
+    are left to their fixture."""
     from tests.helpers import LIVE_SERVICES
 
-    while LIVE_SERVICES:
-        LIVE_SERVICES.pop().kill()
+    before = set(LIVE_SERVICES)
+    yield
+    for service in LIVE_SERVICES - before:
+        service.kill()
+        LIVE_SERVICES.discard(service)
 
 
 @pytest.fixture(autouse=True, scope="session")
