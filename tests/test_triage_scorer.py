@@ -60,8 +60,8 @@ def test_exported_scores_equal_scikit_learn(fitted: tuple[TriageModel, list[str]
         assert np.allclose(dense, matrix[row].toarray()[0], atol=1e-6)
     expected = model.route_model.predict_proba(matrix)
     assert [r.value for r in shipped.route_labels] == list(model.route_model.classes_)
-    assert np.allclose(shipped.route_proba(features), expected, atol=1e-5)
-    flag_proba = shipped.flag_proba(features)
+    route_proba, flag_proba = shipped.probabilities(features)
+    assert np.allclose(route_proba, expected, atol=1e-5)
     assert set(flag_proba) == set(model.flag_models) and Flag.HEALTH_SAFETY in flag_proba
     for flag, estimator in model.flag_models.items():
         assert np.allclose(flag_proba[flag], estimator.predict_proba(matrix)[:, 1], atol=1e-5)
@@ -75,8 +75,8 @@ def test_saved_model_loads_and_scores_the_same(fitted: tuple[TriageModel, list[s
     shipped.save(tmp_path)
     loaded = LinearModel.load(tmp_path)
     assert loaded.version == "svm-test" and loaded.flag_thresholds == shipped.flag_thresholds
-    before = shipped.route_proba(shipped.transform(unseen))
-    after = loaded.route_proba(loaded.transform(unseen))
+    before = shipped.probabilities(shipped.transform(unseen))[0]
+    after = loaded.probabilities(loaded.transform(unseen))[0]
     assert np.allclose(before, after, atol=1e-5)  # weights are stored as float32
     top = loaded.top_route_features(loaded.transform(["still no repair after six visits"])[0],
                                     Route.COMPLAINT)

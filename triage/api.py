@@ -15,7 +15,7 @@ from models import InboundMessage, PiiSpan, PolicyProfile, Triage
 from models.vocabulary import Flag, Route
 from triage.analysis import Analysis, MessageInput, analyse_many
 from triage.evidence import sentence_at
-from triage.features import surface_of
+from triage.features import surfaces
 from triage.flags import FLAG_GROUPS, decide_flags, possible_flags
 from triage.pii import detect_pii
 from triage.policy import apply_policy
@@ -60,19 +60,11 @@ def _quotable(analysis: Analysis, top_features: Sequence[str],
               pii: Sequence[PiiSpan]) -> list[str]:
     """The customer's words behind the model's top features, minus markers, stop words and
     anything that overlaps personal data (reasons reach Slack and the case record)."""
+    wanted = [f for f in top_features if telling(f)]
     if analysis.doc is None:
-        return [f for f in top_features if telling(f)]
-    out: list[str] = []
-    for feature in top_features:
-        if not telling(feature):
-            continue
-        found = surface_of(analysis.doc, feature)
-        if found is None:
-            continue
-        text, start, end = found
-        if not any(p.start < end and start < p.end for p in pii):
-            out.append(text)
-    return out
+        return wanted
+    return [text for text, start, end in filter(None, surfaces(analysis.doc, wanted))
+            if not any(p.start < end and start < p.end for p in pii)]
 
 
 def _in_their_words(analysis: Analysis, groups: Sequence[str], what: str,
@@ -157,8 +149,7 @@ def triage_with(
                           tuple(detect_pii(item.text, profile)))
                 for item, analysis in zip(items, analyses, strict=True)]
     features = model.transform([a.model_text for a in analyses])
-    route_proba = model.route_proba(features)
-    flag_proba = model.flag_proba(features)
+    route_proba, flag_proba = model.probabilities(features)
     results: list[Triage] = []
     for row, (item, analysis) in enumerate(zip(items, analyses, strict=True)):
         probabilities = {r: float(route_proba[row, i]) for i, r in enumerate(model.route_labels)}

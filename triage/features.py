@@ -10,6 +10,7 @@ route (1.3), so the model has to learn from what the resident describes instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
@@ -67,20 +68,26 @@ def _form_of(token: Token) -> str | None:
     return form
 
 
-def surface_of(doc: Doc, feature: str) -> tuple[str, int, int] | None:
-    """The customer's own words behind a model feature ("be break" -> "was broken"), with
-    their character offsets, or None when the feature is not in the message.
+def surfaces(doc: Doc, features: Sequence[str]) -> list[tuple[str, int, int] | None]:
+    """The customer's own words behind each model feature ("be break" -> "was broken"), with
+    their character offsets, or None where a feature is not in the message.
 
     Features are light lemmas, which read oddly ("tim", "hav"); reasons quote what the
-    customer wrote instead.
+    customer wrote instead. The message's forms are worked out once for all features.
     """
-    wanted = feature.split()
     kept = [t for t in doc if _form_of(t) is not None]
-    for i in range(len(kept) - len(wanted) + 1):
-        if all(_form_of(kept[i + k]) == w for k, w in enumerate(wanted)):
-            span = doc[kept[i].i : kept[i + len(wanted) - 1].i + 1]
-            return span.text, span.start_char, span.end_char
-    return None
+    forms = [_form_of(t) for t in kept]
+    out: list[tuple[str, int, int] | None] = []
+    for feature in features:
+        wanted = feature.split()
+        n = len(wanted)
+        found = next((i for i in range(len(forms) - n + 1) if forms[i : i + n] == wanted), None)
+        if found is None:
+            out.append(None)
+            continue
+        span = doc[kept[found].i : kept[found + n - 1].i + 1]
+        out.append((span.text, span.start_char, span.end_char))
+    return out
 
 
 def model_text(doc: Doc, hits: list[RuleHit], channel: str, public: bool,

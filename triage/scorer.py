@@ -132,21 +132,17 @@ class LinearModel:
             scores[row] = item.values @ self.weights[item.indices] + self.intercepts
         return scores
 
-    def route_proba(self, features: Sequence[Features]) -> np.ndarray:
-        """(messages x route_labels) calibrated probabilities that sum to one per message."""
+    def probabilities(self, features: Sequence[Features]
+                      ) -> tuple[np.ndarray, dict[Flag, np.ndarray]]:
+        """Calibrated route probabilities (messages x route_labels, summing to one per message)
+        and the calibrated probability of each flag the model knows, from one pass of scores."""
         k = len(self.route_labels)
-        raw = self.decision(features)[:, :k]
-        proba = _sigmoid(raw, self.cal_a[:k], self.cal_b[:k])
-        total = proba.sum(axis=1, keepdims=True)
-        uniform = np.full_like(proba, 1.0 / k)
-        return np.divide(proba, total, out=uniform, where=total != 0)
-
-    def flag_proba(self, features: Sequence[Features]) -> dict[Flag, np.ndarray]:
-        """Calibrated probability of each flag the model knows, per message."""
-        k = len(self.route_labels)
-        raw = self.decision(features)[:, k:]
-        proba = _sigmoid(raw, self.cal_a[k:], self.cal_b[k:])
-        return {flag: proba[:, i] for i, flag in enumerate(self.flags)}
+        calibrated = _sigmoid(self.decision(features), self.cal_a, self.cal_b)
+        routes = calibrated[:, :k]
+        total = routes.sum(axis=1, keepdims=True)
+        uniform = np.full_like(routes, 1.0 / k)
+        routes = np.divide(routes, total, out=uniform, where=total != 0)
+        return routes, {flag: calibrated[:, k + i] for i, flag in enumerate(self.flags)}
 
     def top_route_features(self, item: Features, route: Route, k: int = 4) -> list[str]:
         """The word features that pushed this message most towards `route` (for reasons)."""
