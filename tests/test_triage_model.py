@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -51,11 +50,11 @@ def _message(text: str, channel: Channel = Channel.EMAIL, subject: str | None = 
                           subject=subject, public=channel is Channel.SOCIAL)
 
 
-def test_the_shipped_model_loads_quickly() -> None:
-    started = time.perf_counter()
+def test_the_shipped_model_loads_once_per_process() -> None:
+    # How fast it loads is measured by bench/triage.py, not asserted here.
     model = load_model()
     assert model is not None, "triage/model/ must ship a trained model"
-    assert time.perf_counter() - started < 3.0 or load_model() is model
+    assert load_model() is model
     assert set(model.route_labels) >= {Route.COMPLAINT, Route.SERVICE_REQUEST, Route.ASB}
     assert Route.OUT_OF_TIME not in model.route_labels  # decided by policy, not learnt
     assert model.version.startswith(("lr-", "svm-"))
