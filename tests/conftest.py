@@ -47,6 +47,17 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     return _real_connect_ex(self, address)
 
 
+@pytest.fixture
+def fake_slack() -> Iterator[Any]:
+    """A local fake of the Slack Web API (tests.fakes.slack_api) for the staff-queue tests."""
+    from tests.fakes.slack_api import FakeSlack
+
+    server = FakeSlack()
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def _no_service_left_running() -> Iterator[None]:
     """Kill any `intake serve` the test itself started and did not stop (for example when an

@@ -4,7 +4,6 @@ Socket Mode against the fake Slack's WebSocket endpoint."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
@@ -24,14 +23,6 @@ COMPLAINT = "Nobody fixed the leak in my ceiling after three visits. I want it r
 CAL = WorkingCalendar("england")
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
-
-
 def test_next_digest_skips_weekends_and_bank_holidays() -> None:
     at = time(8, 30)
     # Friday 25 Dec 2026 is Christmas, 26-27 a weekend, Mon 28 Dec the Boxing Day substitute.
@@ -44,9 +35,9 @@ def test_next_digest_skips_weekends_and_bank_holidays() -> None:
 
 
 def test_digest_lists_due_soon_and_overdue_and_posts_once_a_day(tmp_path: Path,
-                                                                fake: FakeSlack) -> None:
+                                                                fake_slack: FakeSlack) -> None:
     async def body() -> None:
-        async with Harness(tmp_path, fake) as h:
+        async with Harness(tmp_path, fake_slack) as h:
             await h.email(COMPLAINT, subject="Leak")
             _, _, blocks = await h.card()
             ref = ref_of(blocks)
@@ -62,8 +53,8 @@ def test_digest_lists_due_soon_and_overdue_and_posts_once_a_day(tmp_path: Path,
             h.clock.advance(days=4, hours=-1.5)  # Fri 27 Nov 08:30
             assert queue_digest(h.db, CAL, Channel.SLACK, TRIAGE_CHANNEL, h.clock())
             assert not queue_digest(h.db, CAL, Channel.SLACK, TRIAGE_CHANNEL, h.clock())
-            await until(lambda: len(fake.calls("chat.postMessage")) == 2)
-            digest = fake.calls("chat.postMessage")[1].args
+            await until(lambda: len(fake_slack.calls("chat.postMessage")) == 2)
+            digest = fake_slack.calls("chat.postMessage")[1].args
             assert digest["channel"] == TRIAGE_CHANNEL
             assert ref in json.dumps(digest["blocks"])
             assert "Due within 2 working days" in json.dumps(digest["blocks"])
@@ -71,10 +62,10 @@ def test_digest_lists_due_soon_and_overdue_and_posts_once_a_day(tmp_path: Path,
     run(body)
 
 
-def test_route_changes_become_redacted_labelled_lines(tmp_path: Path, fake: FakeSlack,
+def test_route_changes_become_redacted_labelled_lines(tmp_path: Path, fake_slack: FakeSlack,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     async def body() -> None:
-        async with Harness(tmp_path, fake) as h:
+        async with Harness(tmp_path, fake_slack) as h:
             await h.email("Boiler broken for weeks, ring me on 07700 900123 please",
                           public=True, sender="fb:999")
             channel, ts, blocks = await h.card()
@@ -102,24 +93,24 @@ def test_route_changes_become_redacted_labelled_lines(tmp_path: Path, fake: Fake
 
 
 def test_socket_mode_handles_a_card_action_without_public_url(tmp_path: Path,
-                                                              fake: FakeSlack) -> None:
+                                                              fake_slack: FakeSlack) -> None:
     async def body() -> None:
-        async with Harness(tmp_path, fake, app_token="xapp-1-test", signing_secret=None) as h:
+        async with Harness(tmp_path, fake_slack, app_token="xapp-1-test", signing_secret=None) as h:
             assert h.runtime is not None and not h.runtime.routes  # no HTTP endpoint
-            await until(fake.socket_connected)
+            await until(fake_slack.socket_connected)
             await h.email("I am unhappy that the repair was left half done.")
             channel, ts, blocks = await h.card()
             ref = ref_of(blocks)
             payload = rq.block_actions(rq.route_select(ref, "complaint"), channel=channel,
                                        message_ts=ts)
-            fake.socket_send({"envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf",
+            fake_slack.socket_send({"envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf",
                               "payload": payload, "type": "interactive",
                               "accepts_response_payload": False})
             await until(lambda: any(a.get("envelope_id") == "57d6a792-4d35-4d0b-b6aa-"
-                                    "3361493e1caf" for a in fake.socket_acks))
+                                    "3361493e1caf" for a in fake_slack.socket_acks))
             await until(lambda: h.detail(ref)["route"] == "complaint")
             assert len(h.outbox("acknowledgement")) == 1
-            assert fake.calls("apps.connections.open")[0].token == "xapp-1-test"
+            assert fake_slack.calls("apps.connections.open")[0].token == "xapp-1-test"
     run(body)
 
 

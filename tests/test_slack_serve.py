@@ -27,18 +27,10 @@ COMPLAINT = ("I have reported the damp and mould in my son's bedroom four times 
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def service(tmp_path: Path, fake: FakeSlack) -> Iterator[ServiceProcess]:
-    fake.fail("chat.postMessage", status=429, count=1, retry_after=1)
+def service(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[ServiceProcess]:
+    fake_slack.fail("chat.postMessage", status=429, count=1, retry_after=1)
     proc = ServiceProcess(tmp_path, f"sqlite:///{tmp_path / 'e2e.sqlite3'}", None, extra_env={
-        "SLACK_API_URL": fake.api_url, "SLACK_BOT_TOKEN": "xoxb-e2e-token",
+        "SLACK_API_URL": fake_slack.api_url, "SLACK_BOT_TOKEN": "xoxb-e2e-token",
         "SLACK_SIGNING_SECRET": SECRET, "SLACK_TRIAGE_CHANNEL": CHANNEL,
     })
     proc.start()
@@ -59,16 +51,17 @@ def post_signed(port: int, body: str) -> int:
 
 
 def test_email_to_card_then_change_route_from_slack(service: ServiceProcess,
-                                                    fake: FakeSlack) -> None:
+                                                    fake_slack: FakeSlack) -> None:
     with smtplib.SMTP("127.0.0.1", service.smtp_port, timeout=30) as client:
         client.send_message(make_email(body=COMPLAINT, subject="Mould in bedroom"))
-    post = fake.wait_for("chat.postMessage", timeout=60)[0]  # after one 429 and a retry
+    post = fake_slack.wait_for("chat.postMessage", timeout=60)[0]  # after one 429 and a retry
     assert post.args["channel"] == CHANNEL and post.token == "xoxb-e2e-token"
     blocks = post.args["blocks"]
     ref = next(b["block_id"].split(":", 1)[1] for b in blocks if b["type"] == "actions"
                and b["block_id"].startswith("intake_case:"))
     assert "damp and mould" in json.dumps(blocks)
-    assert len(fake.calls("chat.postMessage")) == 1  # the 429 lost nothing, sent nothing twice
+    # The 429 lost nothing and sent nothing twice.
+    assert len(fake_slack.calls("chat.postMessage")) == 1
     before = service.cli_json("cases", "show", ref, "--json")
     card = next(r for r in before["replies"] if r["kind"] == "staff_card")
     assert card["state"] == "sent" and card["attempts"] == 2
@@ -84,7 +77,7 @@ def test_email_to_card_then_change_route_from_slack(service: ServiceProcess,
     engine.dispose()
     payload = rq.block_actions(rq.route_select(ref, target), channel=CHANNEL, message_ts=ts)
     assert post_signed(service.http_port, rq.form(payload)) == 200
-    update = fake.wait_for("chat.update", timeout=20)[0]
+    update = fake_slack.wait_for("chat.update", timeout=20)[0]
     assert update.args["ts"] == ts and update.args["channel"] == CHANNEL
     assert wait_until(lambda: service.cli_json("cases", "show", ref, "--json")["route"] == target,
                       timeout=10)
